@@ -1,0 +1,1 @@
+# Plan, Subscription (Stripe mirror), StripeEvent, Comp: see issue 5.
