@@ -104,13 +104,15 @@ else:
 # --- Celery (solo/celery.py reads every CELERY_* name) ------------------------------------------
 CELERY_BROKER_URL = REDIS_URL or "filesystem://"
 if not REDIS_URL:
-    _celery_dir = VAR_DIR / "celery"
+    _celery_dir = Path(env.str("CELERY_FS_DIR", default=str(VAR_DIR / "celery")))
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_celery_dir / "queue"),
         "data_folder_out": str(_celery_dir / "queue"),
         "control_folder": str(_celery_dir / "control"),
         "store_processed": False,
     }
+    for _folder in ("queue", "control"):
+        (_celery_dir / _folder).mkdir(parents=True, exist_ok=True)
 else:
     # Longer than any task may run, so an unacked task is redelivered only after a real loss.
     CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}

@@ -1,0 +1,46 @@
+# Two commands do everything on a fresh machine with Python 3.11+: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-stamp
+PYTEST_ARGS ?=
+
+.PHONY: install run test lint format messages clean
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+# Site on http://127.0.0.1:8000 with a Celery worker and beat beside it; Ctrl-C stops all three.
+run: export DEBUG ?= true
+run: $(STAMP)
+	$(PY) manage.py migrate --noinput
+	@test -f var/.demo-seeded || ($(PY) manage.py seed_demo && touch var/.demo-seeded)
+	@$(PY) manage.py admin_password
+	@bash -c 'trap "kill 0" EXIT; \
+	  $(PY) -m celery -A solo worker --beat --loglevel=INFO --concurrency=2 & \
+	  $(PY) manage.py runserver 127.0.0.1:8000'
+
+test: $(STAMP)
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: $(STAMP)
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+# Refresh the translation catalogues after changing UI strings, then edit locale/fr and run again.
+messages: export DEBUG ?= true
+messages: $(STAMP)
+	$(PY) manage.py makemessages -l fr --ignore=.venv --ignore=var
+	$(PY) manage.py compilemessages --ignore=.venv
+
+clean:
+	rm -rf $(VENV) var

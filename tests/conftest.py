@@ -1,0 +1,84 @@
+"""Shared fixtures: real services (PostgreSQL, Redis, SMTP, a Celery worker) and Stripe signatures.
+
+Where a service is missing, its tests skip with a reason — unless REQUIRE_SERVICES=1 (CI), where a
+missing service fails the test instead.
+"""
+
+import os
+import shutil
+
+import pytest
+from django.conf import settings
+
+from tests.support.celery_worker import CeleryWorker
+from tests.support.smtp import SMTPSink
+from tests.support.stripe_signing import sign_stripe_payload  # noqa: F401  (re-exported)
+
+pytest_plugins = [
+    "tests.fixtures_notes",
+    "tests.fixtures_newsletter",
+    "tests.fixtures_billing",
+]
+
+REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
+
+
+def missing_service(reason: str):
+    """Skip for a developer without the service; fail in CI where it must be there."""
+    if REQUIRE_SERVICES:
+        pytest.fail(f"REQUIRE_SERVICES=1 but {reason}")
+    pytest.skip(reason)
+
+
+def _redis_answers() -> bool:
+    if not settings.REDIS_URL:
+        return False
+    import redis
+
+    try:
+        return bool(redis.Redis.from_url(settings.REDIS_URL, socket_timeout=1).ping())
+    except redis.RedisError:
+        return False
+
+
+def pytest_runtest_setup(item):
+    if item.get_closest_marker("postgres") and settings.DATABASES["default"]["ENGINE"] != (
+        "django.db.backends.postgresql"
+    ):
+        missing_service("PostgreSQL is not configured (set DATABASE_URL=postgres://...)")
+    if item.get_closest_marker("redis") and not _redis_answers():
+        missing_service("Redis is not configured or not answering (set REDIS_URL)")
+    if item.get_closest_marker("browser"):
+        if not shutil.which("chromium") and not os.path.exists("/usr/bin/chromium"):
+            missing_service("Chromium is not installed (apt-get install chromium)")
+
+
+@pytest.fixture
+def smtp_server(settings):
+    """A real SMTP server (aiosmtpd) on a free port; Django's mail goes to it during the test."""
+    sink = SMTPSink()
+    sink.start()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST = sink.host
+    settings.EMAIL_PORT = sink.port
+    settings.EMAIL_HOST_USER = ""
+    settings.EMAIL_HOST_PASSWORD = ""
+    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+    settings.EMAIL_TIMEOUT = 10
+    yield sink
+    sink.stop()
+
+
+@pytest.fixture
+def celery_worker(transactional_db, smtp_server):
+    """A real `celery -A solo worker` process on the configured broker and the test database.
+
+    It sends mail to `smtp_server`. Use `.kill()` (SIGKILL) and `.start()` to play a crash.
+    Data the worker must see has to be committed, hence `transactional_db`.
+    """
+    worker = CeleryWorker(email_url=f"smtp://{smtp_server.host}:{smtp_server.port}")
+    worker.purge()
+    worker.start()
+    yield worker
+    worker.stop()
+    worker.purge()
