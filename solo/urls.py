@@ -7,7 +7,8 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("markdownx/", include("markdownx.urls")),
-    path("billing/", include("billing.urls")),
+    # Each app declares its own public paths in full (see DESIGN.md's public contract).
+    path("", include("billing.urls")),
     path("", include("newsletter.urls")),
     path("", include("notes.urls")),
 ]

@@ -82,3 +82,31 @@ def celery_worker(transactional_db, smtp_server):
     yield worker
     worker.stop()
     worker.purge()
+
+
+@pytest.fixture
+def browser_page(live_server, monkeypatch):
+    """A Playwright page in Debian's headless Chromium, pointed at the live test server.
+
+    Use `browser_page.goto(live_server.url + "/")`. Playwright's sync API runs an event loop in
+    this thread, so Django's async-safety guard is relaxed for the test's own ORM calls.
+    """
+    if not (shutil.which("chromium") or os.path.exists("/usr/bin/chromium")):
+        missing_service("Chromium is not installed (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=shutil.which("chromium") or "/usr/bin/chromium",
+            args=[
+                "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                "--disable-background-networking", "--disable-component-update", "--disable-sync",
+            ],
+        )
+        context = browser.new_context()
+        page = context.new_page()
+        page.set_default_timeout(15_000)
+        yield page
+        context.close()
+        browser.close()
