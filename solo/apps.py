@@ -1,5 +1,12 @@
 from django.apps import AppConfig
+from django.contrib.admin import apps as admin_apps
 
 
 class SoloConfig(AppConfig):
+    default = True
     name = "solo"
+
+
+class SoloAdminConfig(admin_apps.AdminConfig):
+    default = False
+    default_site = "solo.admin.SoloAdminSite"
