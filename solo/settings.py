@@ -199,7 +199,7 @@ NEWSLETTER_CLAIM_TIMEOUT = env.int("NEWSLETTER_CLAIM_TIMEOUT", default=300)
 
 # --- Auth -------------------------------------------------------------------------------------
 AUTHENTICATION_BACKENDS = [
-    "axes.backends.AxesStandaloneBackend",  # first: refuses locked-out sign-ins before any check
+    "solo.auth.PasswordLockoutBackend",  # first: refuses locked-out password sign-ins
     "django.contrib.auth.backends.ModelBackend",
     "sesame.backends.ModelBackend",
 ]
