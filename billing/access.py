@@ -2,11 +2,23 @@
 
 Everything that shows note content — pages, feeds, emails, search, meta tags, caches — asks
 `can_read(reader, note)`. A `Reader` is resolved once per request by `reader_for(request)`.
+
+- public → everyone;
+- members → a confirmed (active) subscriber who is signed in, or any paid reader;
+- paid → a Stripe subscription that is active or trialing (whatever the plan), past_due for less
+  than `BILLING_GRACE_DAYS`, or a comp without end date or not yet ended;
+- staff see everything.
 """
 
 from dataclasses import dataclass
 
+from django.db.models import Exists, OuterRef, QuerySet
+from django.utils import timezone
+
+from newsletter.models import Subscriber
 from notes.models import Note
+
+from .models import Comp, Subscription
 
 
 @dataclass(frozen=True)
@@ -14,6 +26,7 @@ class Reader:
     is_staff: bool = False
     is_member: bool = False  # a confirmed subscriber who is signed in
     is_paid: bool = False  # paid, comped or past due within the grace period
+    subscriber_id: int | None = None
 
     @property
     def cache_key(self) -> str:
@@ -26,14 +39,47 @@ class Reader:
 ANONYMOUS = Reader()
 
 
+def paid_condition(now=None) -> Exists:
+    """An expression true for subscribers who are paid readers now (usable in filter/annotate)."""
+    now = now or timezone.now()
+    subscriptions = Subscription.objects.granting_access(now).filter(subscriber=OuterRef("pk"))
+    comps = Comp.objects.current(now).filter(subscriber=OuterRef("pk"))
+    return Exists(subscriptions) | Exists(comps)
+
+
+def paid_subscribers(queryset: QuerySet | None = None) -> QuerySet:
+    """Subscribers who are paid readers now (e.g. the newsletter's paid audience): one query."""
+    queryset = Subscriber.objects.all() if queryset is None else queryset
+    return queryset.filter(paid_condition())
+
+
+def subscriber_is_paid(subscriber) -> bool:
+    """Paid, comped, or past due within the grace period."""
+    if subscriber is None or subscriber.pk is None:
+        return False
+    return Subscriber.objects.filter(pk=subscriber.pk).filter(paid_condition()).exists()
+
+
 def reader_for(request) -> Reader:
+    """The reader behind this request, computed once (one query beyond Django's own user lookup)."""
     cached = getattr(request, "_solo_reader", None)
     if cached is not None:
         return cached
     user = getattr(request, "user", None)
     reader = ANONYMOUS
     if user is not None and user.is_authenticated:
-        reader = Reader(is_staff=user.is_staff)
+        row = (
+            Subscriber.objects.filter(user_id=user.pk)
+            .annotate(is_paid=paid_condition())
+            .values("pk", "status", "is_paid")
+            .first()
+        )
+        reader = Reader(
+            is_staff=user.is_staff,
+            is_member=bool(row) and row["status"] == Subscriber.Status.ACTIVE,
+            is_paid=bool(row) and row["is_paid"],
+            subscriber_id=row["pk"] if row else None,
+        )
     request._solo_reader = reader
     return reader
 
@@ -46,6 +92,12 @@ def can_read(reader: Reader, note: Note) -> bool:
     return reader.is_paid
 
 
-def subscriber_is_paid(subscriber) -> bool:
-    """Paid, comped, or past due within the grace period (billing fills this in)."""
-    return False
+__all__ = [
+    "ANONYMOUS",
+    "Reader",
+    "can_read",
+    "paid_condition",
+    "paid_subscribers",
+    "reader_for",
+    "subscriber_is_paid",
+]

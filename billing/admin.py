@@ -1,1 +1,80 @@
-from django.contrib import admin  # noqa: F401
+from django.contrib import admin, messages
+from django.utils.translation import gettext_lazy as _
+
+from . import webhooks
+from .access import paid_subscribers
+from .models import Comp, Customer, Plan, StripeEvent, Subscription
+
+
+@admin.register(Plan)
+class PlanAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug", "amount", "currency", "interval", "active", "order"]
+    list_editable = ["active", "order"]
+    prepopulated_fields = {"slug": ["name"]}
+
+
+@admin.register(Customer)
+class CustomerAdmin(admin.ModelAdmin):
+    list_display = ["stripe_id", "subscriber", "email", "created_at"]
+    search_fields = ["stripe_id", "email", "subscriber__email"]
+    raw_id_fields = ["subscriber"]
+
+
+@admin.register(Subscription)
+class SubscriptionAdmin(admin.ModelAdmin):
+    list_display = [
+        "stripe_id",
+        "subscriber",
+        "status",
+        "plan",
+        "current_period_end",
+        "cancel_at_period_end",
+    ]
+    list_filter = ["status", "plan", "cancel_at_period_end"]
+    search_fields = ["stripe_id", "subscriber__email", "customer__stripe_id"]
+    list_select_related = ["subscriber", "plan"]
+    readonly_fields = [f.name for f in Subscription._meta.fields]
+
+    def changelist_view(self, request, extra_context=None):
+        paying = Subscription.objects.granting_access().only("amount", "interval")
+        mrr = sum(s.monthly_amount for s in paying) / 100
+        extra_context = {
+            **(extra_context or {}),
+            "billing_mrr": f"{mrr:.2f}",
+            "billing_paid_readers": paid_subscribers().count(),
+        }
+        return super().changelist_view(request, extra_context=extra_context)
+
+
+@admin.register(Comp)
+class CompAdmin(admin.ModelAdmin):
+    list_display = ["subscriber", "until", "note", "created_at"]
+    raw_id_fields = ["subscriber"]
+    search_fields = ["subscriber__email", "note"]
+
+
+@admin.register(StripeEvent)
+class StripeEventAdmin(admin.ModelAdmin):
+    list_display = [
+        "event_id",
+        "type",
+        "received_at",
+        "processed_at",
+        "attempts",
+        "result",
+        "error",
+    ]
+    list_filter = ["type", ("processed_at", admin.EmptyFieldListFilter)]
+    search_fields = ["event_id", "type"]
+    readonly_fields = [f.name for f in StripeEvent._meta.fields]
+    actions = ["reapply"]
+
+    @admin.action(description=_("Re-apply the selected events"))
+    def reapply(self, request, queryset):
+        for event in queryset:
+            try:
+                result = webhooks.reapply(event)
+            except Exception as error:  # shown to the author, who can retry later
+                self.message_user(request, f"{event.event_id}: {error}", messages.ERROR)
+            else:
+                self.message_user(request, f"{event.event_id}: {result}", messages.SUCCESS)

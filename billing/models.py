@@ -1,1 +1,185 @@
-# Plan, Subscription (Stripe mirror), StripeEvent, Comp: see issue 5.
+"""Billing: plans, the Stripe mirror (customers, subscriptions), received events and comps."""
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from newsletter.models import Subscriber
+
+
+class Interval(models.TextChoices):
+    DAY = "day", _("day")
+    WEEK = "week", _("week")
+    MONTH = "month", _("month")
+    YEAR = "year", _("year")
+
+
+# How many of each interval make a month, to express any price as monthly revenue (MRR).
+MONTHS_PER_INTERVAL = {"day": 1 / 30.4375, "week": 7 / 30.4375, "month": 1, "year": 12}
+
+
+class Plan(models.Model):
+    name = models.CharField(_("name"), max_length=100)
+    slug = models.SlugField(_("slug"), max_length=50, unique=True)
+    stripe_price_id = models.CharField(_("Stripe price id"), max_length=100, unique=True)
+    amount = models.PositiveIntegerField(_("amount (cents)"))
+    currency = models.CharField(_("currency"), max_length=3, default="eur")
+    interval = models.CharField(
+        _("interval"), max_length=5, choices=Interval.choices, default=Interval.MONTH
+    )
+    active = models.BooleanField(_("active"), default=True)
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    class Meta:
+        ordering = ["order", "amount"]
+        verbose_name = _("plan")
+        verbose_name_plural = _("plans")
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def display_amount(self) -> str:
+        return f"{self.amount / 100:.2f} {self.currency.upper()}"
+
+
+class Customer(models.Model):
+    """A Stripe customer; a subscriber may have several (e.g. a second checkout, a repair)."""
+
+    stripe_id = models.CharField(_("Stripe customer id"), max_length=100, unique=True)
+    subscriber = models.ForeignKey(
+        Subscriber,
+        on_delete=models.CASCADE,
+        related_name="stripe_customers",
+        verbose_name=_("subscriber"),
+    )
+    email = models.EmailField(_("email"), blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("Stripe customer")
+        verbose_name_plural = _("Stripe customers")
+
+    def __str__(self):
+        return self.stripe_id
+
+
+class SubscriptionQuerySet(models.QuerySet):
+    def granting_access(self, now=None):
+        """Subscriptions that make their subscriber a paid reader right now."""
+        now = now or timezone.now()
+        grace = timedelta(days=settings.BILLING_GRACE_DAYS)
+        return self.filter(
+            models.Q(status__in=Subscription.PAID_STATUSES)
+            | models.Q(status=Subscription.Status.PAST_DUE, past_due_since__gt=now - grace)
+        )
+
+
+class Subscription(models.Model):
+    """Stripe's subscription as last seen; Stripe is the source of truth."""
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("Active")
+        TRIALING = "trialing", _("Trialing")
+        PAST_DUE = "past_due", _("Past due")
+        CANCELED = "canceled", _("Canceled")
+        INCOMPLETE = "incomplete", _("Incomplete")
+        INCOMPLETE_EXPIRED = "incomplete_expired", _("Incomplete, expired")
+        UNPAID = "unpaid", _("Unpaid")
+        PAUSED = "paused", _("Paused")
+
+    PAID_STATUSES = (Status.ACTIVE, Status.TRIALING)
+
+    stripe_id = models.CharField(_("Stripe subscription id"), max_length=100, unique=True)
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="subscriptions")
+    subscriber = models.ForeignKey(
+        Subscriber,
+        on_delete=models.CASCADE,
+        related_name="subscriptions",
+        verbose_name=_("subscriber"),
+    )
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, db_index=True)
+    price_id = models.CharField(_("price or plan id"), max_length=100, blank=True)
+    plan = models.ForeignKey(
+        Plan, null=True, blank=True, on_delete=models.SET_NULL, verbose_name=_("plan")
+    )
+    amount = models.PositiveIntegerField(_("amount (cents)"), default=0)
+    currency = models.CharField(_("currency"), max_length=3, blank=True)
+    interval = models.CharField(_("interval"), max_length=5, choices=Interval.choices, blank=True)
+    current_period_end = models.DateTimeField(_("current period ends"), null=True, blank=True)
+    cancel_at_period_end = models.BooleanField(_("cancels at period end"), default=False)
+    canceled_at = models.DateTimeField(_("canceled"), null=True, blank=True)
+    past_due_since = models.DateTimeField(_("past due since"), null=True, blank=True)
+    stripe_created = models.DateTimeField(_("created in Stripe"), null=True, blank=True)
+    # When the state we hold was true at Stripe (fetch time or event time): older states never
+    # overwrite newer ones, whatever order webhooks arrive in.
+    state_at = models.DateTimeField(_("state as of"))
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    objects = SubscriptionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-stripe_created", "-id"]
+        verbose_name = _("subscription")
+        verbose_name_plural = _("subscriptions")
+
+    def __str__(self):
+        return f"{self.stripe_id} ({self.status})"
+
+    @property
+    def monthly_amount(self) -> float:
+        """This subscription's share of monthly recurring revenue, in cents."""
+        return self.amount * MONTHS_PER_INTERVAL.get(self.interval, 0)
+
+
+class StripeEvent(models.Model):
+    """Each Stripe event, stored once (unique id) and applied once."""
+
+    event_id = models.CharField(_("event id"), max_length=100, unique=True)
+    type = models.CharField(_("type"), max_length=100, db_index=True)
+    payload = models.JSONField(_("payload"))
+    created = models.DateTimeField(_("created in Stripe"), null=True, blank=True)
+    received_at = models.DateTimeField(_("received"), auto_now_add=True)
+    processed_at = models.DateTimeField(_("processed"), null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    result = models.CharField(_("result"), max_length=200, blank=True)
+    error = models.TextField(_("error"), blank=True)
+
+    class Meta:
+        ordering = ["-received_at"]
+        verbose_name = _("Stripe event")
+        verbose_name_plural = _("Stripe events")
+
+    def __str__(self):
+        return f"{self.type} {self.event_id}"
+
+
+class CompQuerySet(models.QuerySet):
+    def current(self, now=None):
+        now = now or timezone.now()
+        return self.filter(models.Q(until__isnull=True) | models.Q(until__gt=now))
+
+
+class Comp(models.Model):
+    """Free paid access granted by the author, forever or until a date."""
+
+    subscriber = models.ForeignKey(
+        Subscriber, on_delete=models.CASCADE, related_name="comps", verbose_name=_("subscriber")
+    )
+    until = models.DateTimeField(_("until"), null=True, blank=True)
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    objects = CompQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("comp")
+        verbose_name_plural = _("comps")
+
+    def __str__(self):
+        return f"{self.subscriber} → {self.until or _('forever')}"

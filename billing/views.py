@@ -1,1 +1,248 @@
+"""Pricing, checkout, portal, webhook and the reader account: thin views over billing modules."""
 
+import logging
+import re
+
+from django import forms
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import login, logout
+from django.db import transaction
+from django.http import Http404, HttpResponse, HttpResponseBadRequest, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_POST
+from django_ratelimit.decorators import ratelimit
+from sesame.utils import get_query_string, get_user
+
+from newsletter.models import Subscriber, normalize_email
+from solo.tasks import send_email
+
+from . import stripe_api, sync, webhooks
+from .access import reader_for
+from .models import Plan
+
+logger = logging.getLogger(__name__)
+
+CHECKOUTS_SESSION_KEY = "billing_checkout_sessions"
+CHECKOUT_ID = re.compile(r"^cs_[A-Za-z0-9_]{1,200}$")
+PORTAL_BACKEND = "django.contrib.auth.backends.ModelBackend"
+
+
+class EmailForm(forms.Form):
+    email = forms.EmailField(label=gettext_lazy("Email"), max_length=254)
+
+
+def _form_rate(group, request):
+    return settings.FORM_RATE_LIMIT
+
+
+def _subscriber(request) -> Subscriber | None:
+    if not request.user.is_authenticated:
+        return None
+    return Subscriber.objects.filter(user=request.user).first()
+
+
+def pricing(request, form=None, status=200):
+    context = {
+        "plans": Plan.objects.filter(active=True),
+        "available": stripe_api.is_configured(),
+        "signed_in": _subscriber(request) is not None,
+        "form": form or EmailForm(),
+    }
+    return render(request, "billing/pricing.html", context, status=status)
+
+
+@require_POST
+def checkout(request, slug):
+    plan = get_object_or_404(Plan, slug=slug, active=True)
+    if not stripe_api.is_configured():
+        return render(request, "billing/unavailable.html", status=503)
+    subscriber = _subscriber(request)
+    email = subscriber.email if subscriber else ""
+    if subscriber is None:
+        form = EmailForm(request.POST)
+        if not form.is_valid():
+            return pricing(request, form=form, status=400)
+        email = normalize_email(form.cleaned_data["email"])
+        subscriber = Subscriber.objects.filter(email__iexact=email).first()
+    customer = subscriber.stripe_customers.first() if subscriber else None
+    site = settings.SITE_URL
+    try:
+        session = stripe_api.create_checkout_session(
+            price_id=plan.stripe_price_id,
+            customer_id=customer.stripe_id if customer else "",
+            email=email,
+            client_reference_id=str(subscriber.pk) if subscriber else "",
+            metadata={"plan": plan.slug, "email": email},
+            success_url=site + reverse("billing:success") + "?session_id={CHECKOUT_SESSION_ID}",
+            cancel_url=site + reverse("billing:pricing"),
+        )
+    except stripe_api.StripeError:
+        logger.exception("Checkout Session creation failed")
+        return render(request, "billing/unavailable.html", status=502)
+    # Only this browser may be signed in by the success page (DESIGN: never whoever has the URL).
+    started = request.session.get(CHECKOUTS_SESSION_KEY, [])[-9:]
+    request.session[CHECKOUTS_SESSION_KEY] = [*started, session["id"]]
+    return HttpResponseRedirect(session["url"], status=303)
+
+
+@require_GET
+def success(request):
+    session_id = request.GET.get("session_id", "")
+    if not stripe_api.is_configured():
+        raise Http404
+    if not CHECKOUT_ID.match(session_id):
+        return HttpResponseBadRequest(_("Unknown checkout."))
+    try:
+        session = stripe_api.retrieve_checkout_session(session_id)
+    except stripe_api.StripeError:
+        raise Http404 from None
+    subscriber = sync.apply_checkout_session(session)
+    if subscriber is None:
+        return render(request, "billing/success.html", {"paid": False}, status=202)
+    started_here = session_id in request.session.get(CHECKOUTS_SESSION_KEY, [])
+    signed_in = False
+    if started_here and _may_sign_in(request, subscriber, sync._id(session["customer"])):
+        login(request, sync.ensure_user(subscriber), backend=PORTAL_BACKEND)
+        signed_in = True
+    elif not (request.user.is_authenticated and subscriber.user_id == request.user.pk):
+        _email_sign_in_link(subscriber)
+    context = {"paid": True, "signed_in": signed_in or request.user.is_authenticated}
+    return render(request, "billing/success.html", context)
+
+
+def _may_sign_in(request, subscriber: Subscriber, customer_id: str) -> bool:
+    """Sign in at checkout only into an account that this checkout created in effect: one that has
+    never signed in and no other Stripe customer, or the account already signed in here. Otherwise
+    someone paying with another person's address would get into that person's account."""
+    if request.user.is_authenticated:
+        return subscriber.user_id == request.user.pk
+    if subscriber.user_id and subscriber.user.last_login:
+        return False
+    return not subscriber.stripe_customers.exclude(stripe_id=customer_id).exists()
+
+
+@require_POST
+def portal(request):
+    subscriber = _subscriber(request)
+    if subscriber is None:
+        return redirect("billing:login")
+    customer = subscriber.stripe_customers.first()
+    if customer is None or not stripe_api.is_configured():
+        messages.info(request, _("There is no billing account to manage yet."))
+        return redirect("billing:account")
+    try:
+        url = stripe_api.create_portal_session(
+            customer.stripe_id, settings.SITE_URL + reverse("billing:account")
+        )
+    except stripe_api.StripeError:
+        logger.exception("Billing portal session creation failed")
+        return render(request, "billing/unavailable.html", status=502)
+    return HttpResponseRedirect(url, status=303)
+
+
+@csrf_exempt
+@require_POST
+def webhook(request):
+    if not settings.STRIPE_WEBHOOK_SECRET:
+        raise Http404
+    try:
+        event = stripe_api.construct_event(
+            request.body, request.headers.get("Stripe-Signature", "")
+        )
+    except (ValueError, stripe_api.stripe.SignatureVerificationError):
+        return HttpResponseBadRequest("bad signature or payload")
+    try:
+        result = webhooks.process(event)
+    except webhooks.ApplyFailed:
+        return HttpResponse("apply failed, retry later", status=500)
+    return HttpResponse(result, content_type="text/plain")
+
+
+# --- Reader account ------------------------------------------------------------------------------
+
+
+def _email_sign_in_link(subscriber: Subscriber) -> None:
+    user = sync.ensure_user(subscriber)
+    link = settings.SITE_URL + reverse("billing:login_link") + get_query_string(user)
+    minutes = settings.SESAME_MAX_AGE // 60
+    context = {"link": link, "site_name": settings.SITE_NAME, "minutes": minutes}
+    text = render_to_string("billing/email/sign_in.txt", context)
+    subject = _("Your sign-in link")
+    email = subscriber.email
+    transaction.on_commit(lambda: send_email.delay(email, subject, text))
+
+
+@ratelimit(key="ip", rate=_form_rate, method="POST", block=False)
+def login_view(request):
+    if request.method == "POST":
+        if getattr(request, "limited", False):
+            return render(request, "billing/login.html", {"form": EmailForm()}, status=429)
+        form = EmailForm(request.POST)
+        if form.is_valid():
+            email = normalize_email(form.cleaned_data["email"])
+            subscriber = Subscriber.objects.filter(email__iexact=email).first()
+            if subscriber is not None:
+                with transaction.atomic():
+                    _email_sign_in_link(subscriber)
+            # The same answer whether or not the address is known.
+            return render(request, "billing/login_sent.html")
+        return render(request, "billing/login.html", {"form": form}, status=400)
+    return render(request, "billing/login.html", {"form": EmailForm()})
+
+
+def login_link(request):
+    """GET: a page with one button (link scanners only GET); POST: sign in, burning the link."""
+    token = request.POST.get("sesame") or request.GET.get("sesame", "")
+    if request.method == "POST":
+        user = get_user(token, update_last_login=False) if token else None
+        if user is None:
+            return render(request, "billing/login_link.html", {"valid": False}, status=400)
+        login(request, user, backend="sesame.backends.ModelBackend")  # sets last_login: single use
+        return redirect("billing:account")
+    valid = bool(token) and get_user(token, update_last_login=False) is not None
+    context = {"valid": valid, "token": token}
+    return render(request, "billing/login_link.html", context, status=200 if valid else 400)
+
+
+def account(request):
+    subscriber = _subscriber(request)
+    if subscriber is None:
+        return redirect("billing:login")
+    context = {
+        "subscriber": subscriber,
+        "subscriptions": subscriber.subscriptions.select_related("plan")[:5],
+        "comps": subscriber.comps.current(),
+        "reader": reader_for(request),
+        "has_customer": subscriber.stripe_customers.exists(),
+    }
+    return render(request, "billing/account.html", context)
+
+
+@require_POST
+def newsletter_preference(request):
+    subscriber = _subscriber(request)
+    if subscriber is None:
+        return redirect("billing:login")
+    wanted = request.POST.get("receive") == "yes"
+    if wanted:
+        subscriber.status = Subscriber.Status.ACTIVE
+        subscriber.unsubscribed_at = None
+    elif subscriber.status == Subscriber.Status.ACTIVE:
+        subscriber.status = Subscriber.Status.UNSUBSCRIBED
+        subscriber.unsubscribed_at = timezone.now()
+    subscriber.save(update_fields=["status", "unsubscribed_at"])
+    messages.success(request, _("Your newsletter preference is saved."))
+    return redirect("billing:account")
+
+
+@require_POST
+def logout_view(request):
+    logout(request)
+    return redirect("/")

@@ -193,6 +193,13 @@ STRIPE_SECRET_KEY = env.str("STRIPE_SECRET_KEY", default="")
 STRIPE_WEBHOOK_SECRET = env.str("STRIPE_WEBHOOK_SECRET", default="")
 STRIPE_API_BASE = env.str("STRIPE_API_BASE", default="")
 
+# --- Billing (billing app) --------------------------------------------------------------------
+BILLING_GRACE_DAYS = env.int("BILLING_GRACE_DAYS", default=3)  # past_due keeps access this long
+# Stripe's no-code portal login link (https://billing.stripe.com/p/login/…) for emails; else /account/
+BILLING_PORTAL_LOGIN_URL = env.str("BILLING_PORTAL_LOGIN_URL", default="")
+SESAME_MAX_AGE = 15 * 60  # magic sign-in links: short-lived…
+SESAME_ONE_TIME = True  # …and single use
+
 # --- Newsletter -------------------------------------------------------------------------------
 FORM_RATE_LIMIT = env.str("FORM_RATE_LIMIT", default="20/h")
 NEWSLETTER_CLAIM_TIMEOUT = env.int("NEWSLETTER_CLAIM_TIMEOUT", default=300)

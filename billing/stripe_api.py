@@ -1,0 +1,94 @@
+"""Every call Solo makes to Stripe, through Stripe's own library (stripe >= 11, StripeClient).
+
+Returns plain dicts (`.to_dict()`): stripe 16's objects are not dicts any more.
+`STRIPE_API_BASE` points the client at another address (a local Stripe stand-in in tests).
+"""
+
+from typing import Any
+
+import stripe
+from django.conf import settings
+
+StripeError = stripe.StripeError
+
+
+def is_configured() -> bool:
+    return bool(settings.STRIPE_SECRET_KEY)
+
+
+def client() -> stripe.StripeClient:
+    base_addresses = {"api": settings.STRIPE_API_BASE} if settings.STRIPE_API_BASE else {}
+    return stripe.StripeClient(settings.STRIPE_SECRET_KEY, base_addresses=base_addresses)
+
+
+def construct_event(payload: bytes, signature: str) -> dict[str, Any]:
+    """Verify the signature (default 300 s tolerance) and parse; raises ValueError or
+    stripe.SignatureVerificationError."""
+    event = stripe.Webhook.construct_event(payload, signature, settings.STRIPE_WEBHOOK_SECRET)
+    return event.to_dict()
+
+
+def create_checkout_session(
+    *,
+    price_id: str,
+    success_url: str,
+    cancel_url: str,
+    customer_id: str = "",
+    email: str = "",
+    client_reference_id: str = "",
+    metadata: dict[str, str] | None = None,
+) -> dict[str, Any]:
+    params: dict[str, Any] = {
+        "mode": "subscription",
+        "line_items": [{"price": price_id, "quantity": 1}],
+        "success_url": success_url,
+        "cancel_url": cancel_url,
+        "allow_promotion_codes": True,
+        "metadata": metadata or {},
+        "subscription_data": {"metadata": metadata or {}},
+    }
+    if customer_id:
+        params["customer"] = customer_id
+    elif email:
+        params["customer_email"] = email
+    if client_reference_id:
+        params["client_reference_id"] = client_reference_id
+    return client().v1.checkout.sessions.create(params).to_dict()
+
+
+def retrieve_checkout_session(session_id: str) -> dict[str, Any]:
+    return client().v1.checkout.sessions.retrieve(session_id).to_dict()
+
+
+def create_portal_session(customer_id: str, return_url: str) -> str:
+    params = {"customer": customer_id, "return_url": return_url}
+    return client().v1.billing_portal.sessions.create(params).url
+
+
+def retrieve_subscription(subscription_id: str) -> dict[str, Any] | None:
+    """The subscription as Stripe has it now; None if Stripe does not know it."""
+    try:
+        return client().v1.subscriptions.retrieve(subscription_id).to_dict()
+    except stripe.InvalidRequestError as error:
+        if error.http_status == 404:
+            return None
+        raise
+
+
+def retrieve_customer(customer_id: str) -> dict[str, Any]:
+    return client().v1.customers.retrieve(customer_id).to_dict()
+
+
+def list_customers(email: str) -> list[dict[str, Any]]:
+    result = client().v1.customers.list({"email": email, "limit": 100})
+    return [customer.to_dict() for customer in result.auto_paging_iter()]
+
+
+def list_subscriptions(customer_id: str) -> list[dict[str, Any]]:
+    result = client().v1.subscriptions.list({"customer": customer_id, "limit": 100})
+    return [subscription.to_dict() for subscription in result.auto_paging_iter()]
+
+
+def list_recurring_prices() -> list[dict[str, Any]]:
+    result = client().v1.prices.list({"active": True, "limit": 100})
+    return [p.to_dict() for p in result.auto_paging_iter() if p["type"] == "recurring"]

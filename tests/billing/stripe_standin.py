@@ -1,0 +1,192 @@
+"""A local Stripe for the tests: localstripe plus the three endpoints it lacks.
+
+Run as `python -m tests.billing.stripe_standin`: it binds 127.0.0.1 on a free port (printed on the
+first line of stdout) and keeps its state in memory only (localstripe otherwise pickles it to one
+fixed file in /tmp that every run would share).
+
+localstripe answers 404 to Prices, Checkout Sessions and billing-portal sessions. Those are added
+here as Stripe's API reference documents them, on localstripe's own aiohttp application, so every
+other path is localstripe's:
+- `/v1/prices` (list/retrieve): localstripe's legacy plans presented as recurring prices (the price
+  id is the plan id, so a subscription created for the price carries that plan);
+- `/v1/checkout/sessions` (create/retrieve) and a test-only `POST /_config/checkout/<id>/complete`
+  (under `/_config/`, which localstripe serves without an API key, like Stripe's hosted page)
+  that plays the customer paying: creates the customer (if needed) with a Visa card, the
+  subscription in localstripe, marks the session complete and emits `checkout.session.completed`;
+- `/v1/billing_portal/sessions` (create).
+"""
+
+import socket
+import sys
+import time
+
+from aiohttp import web
+from localstripe import resources, server
+from localstripe.errors import UserError
+from localstripe.resources import (
+    Customer,
+    Event,
+    PaymentMethod,
+    Plan,
+    StripeObject,
+    Subscription,
+    schedule_webhook,
+)
+
+# State in memory only: never read or write localstripe's shared pickle file.
+resources.Store.dump_to_disk = lambda self: None
+resources.Store.try_load_from_disk = lambda self: None
+
+
+class CheckoutSession(StripeObject):
+    object = "checkout.session"
+    _id_prefix = "cs_test_"
+
+    def __init__(
+        self,
+        base_url,
+        mode=None,
+        line_items=None,
+        customer=None,
+        customer_email=None,
+        client_reference_id=None,
+        metadata=None,
+        success_url=None,
+        cancel_url=None,
+        allow_promotion_codes=None,
+        subscription_data=None,
+        **kwargs,
+    ):
+        if mode != "subscription" or not line_items or not success_url:
+            raise UserError(400, "mode=subscription, line_items and success_url are required")
+        price = line_items[0].get("price")
+        Plan._api_retrieve(price)  # 404 for an unknown price, as Stripe
+        if customer:
+            Customer._api_retrieve(customer)
+        super().__init__()
+        self.mode = mode
+        self.customer = customer
+        self.customer_email = customer_email
+        self.customer_details = {"email": customer_email} if customer_email else None
+        self.client_reference_id = client_reference_id
+        self.metadata = metadata or {}
+        self.success_url = success_url.replace("{CHECKOUT_SESSION_ID}", self.id)
+        self.cancel_url = cancel_url
+        self.allow_promotion_codes = allow_promotion_codes in (True, "true", "True")
+        self.status = "open"
+        self.payment_status = "unpaid"
+        self.subscription = None
+        self.url = f"{base_url}/_config/checkout/{self.id}"
+        self._price = price
+
+
+class PortalSession(StripeObject):
+    object = "billing_portal.session"
+    _id_prefix = "bps_"
+
+    def __init__(self, base_url, customer=None, return_url=None, **kwargs):
+        Customer._api_retrieve(customer or "")
+        super().__init__()
+        self.customer = customer
+        self.return_url = return_url
+        self.url = f"{base_url}/_config/portal/{self.id}"
+
+
+def price_from_plan(plan) -> dict:
+    return {
+        "id": plan.id,
+        "object": "price",
+        "active": plan.active,
+        "currency": plan.currency,
+        "unit_amount": plan.amount,
+        "lookup_key": (plan.metadata or {}).get("lookup_key"),
+        "nickname": plan.nickname,
+        "product": plan.product,
+        "type": "recurring",
+        "recurring": {"interval": plan.interval, "interval_count": plan.interval_count},
+        "created": plan.created,
+        "livemode": False,
+        "metadata": plan.metadata or {},
+    }
+
+
+def base_url(request) -> str:
+    return f"http://{request.host}"
+
+
+async def list_prices(request):
+    plans = [v for k, v in resources.store.items() if k.startswith("plan:")]
+    active = request.query.get("active")
+    if active is not None:
+        plans = [p for p in plans if str(p.active).lower() == active]
+    data = [price_from_plan(p) for p in plans]
+    return server.json_response(
+        {"object": "list", "url": "/v1/prices", "has_more": False, "data": data}
+    )
+
+
+async def retrieve_price(request):
+    return server.json_response(price_from_plan(Plan._api_retrieve(request.match_info["id"])))
+
+
+async def create_checkout_session(request):
+    data = await server.get_post_data(request) or {}
+    data.pop("expand", None)
+    return server.json_response(CheckoutSession(base_url(request), **data)._export())
+
+
+async def retrieve_checkout_session(request):
+    session = CheckoutSession._api_retrieve(request.match_info["id"])
+    return server.json_response(session._export())
+
+
+async def complete_checkout_session(request):
+    """Test only: the customer pays on the hosted page."""
+    session = CheckoutSession._api_retrieve(request.match_info["id"])
+    data = await server.get_post_data(request) or {}
+    if session.status != "open":
+        raise UserError(400, "This Checkout Session is no longer open")
+    email = session.customer_email or data.get("email")
+    if session.customer is None:
+        session.customer = Customer(email=email).id
+    customer = Customer._api_retrieve(session.customer)
+    email = email or customer.email
+    card = PaymentMethod._api_attach("pm_card_visa", customer=customer.id)
+    Customer._api_update(customer.id, invoice_settings={"default_payment_method": card.id})
+    subscription = Subscription._api_create(
+        customer=customer.id, items=[{"plan": session._price}], metadata=session.metadata
+    )
+    session.subscription = subscription.id
+    session.status = "complete"
+    session.payment_status = "paid"
+    session.customer_details = {"email": email}
+    session.completed_at = int(time.time())
+    schedule_webhook(Event("checkout.session.completed", session))
+    return server.json_response(session._export())
+
+
+async def create_portal_session(request):
+    data = await server.get_post_data(request) or {}
+    return server.json_response(PortalSession(base_url(request), **data)._export())
+
+
+def add_routes(app: web.Application) -> None:
+    app.router.add_get("/v1/prices", list_prices)
+    app.router.add_get("/v1/prices/{id}", retrieve_price)
+    app.router.add_post("/v1/checkout/sessions", create_checkout_session)
+    app.router.add_get("/v1/checkout/sessions/{id}", retrieve_checkout_session)
+    app.router.add_post("/_config/checkout/{id}/complete", complete_checkout_session)
+    app.router.add_post("/v1/billing_portal/sessions", create_portal_session)
+
+
+def main() -> None:
+    add_routes(server.app)
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    print(sock.getsockname()[1], flush=True)
+    web.run_app(server.app, sock=sock, print=None, access_log=None)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
