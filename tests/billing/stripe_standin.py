@@ -13,7 +13,10 @@ other path is localstripe's:
   (under `/_config/`, which localstripe serves without an API key, like Stripe's hosted page)
   that plays the customer paying: creates the customer (if needed) with a Visa card, the
   subscription in localstripe, marks the session complete and emits `checkout.session.completed`;
-- `/v1/billing_portal/sessions` (create).
+- `/v1/billing_portal/sessions` (create);
+- test-only `POST /_config/subscriptions` (a JSON subscription object): from then on, retrieving
+  that subscription id answers this object. It is how tests serve the current API shape (`price`
+  and the period on each item) and states localstripe cannot reach (past_due, trialing).
 """
 
 import socket
@@ -170,7 +173,31 @@ async def create_portal_session(request):
     return server.json_response(PortalSession(base_url(request), **data)._export())
 
 
+# Subscriptions served as given by the tests (current API shape), by id.
+fixed_subscriptions: dict[str, dict] = {}
+
+
+async def put_subscription(request):
+    data = await request.json()
+    fixed_subscriptions[data["id"]] = data
+    return server.json_response(data)
+
+
+@web.middleware
+async def fixed_subscription_middleware(request, handler):
+    if request.method == "DELETE" and request.path == "/_config/data":
+        fixed_subscriptions.clear()
+    prefix = "/v1/subscriptions/"
+    if request.method == "GET" and request.path.startswith(prefix):
+        data = fixed_subscriptions.get(request.path[len(prefix) :])
+        if data is not None:
+            return server.json_response(data)
+    return await handler(request)
+
+
 def add_routes(app: web.Application) -> None:
+    app.middlewares.append(fixed_subscription_middleware)
+    app.router.add_post("/_config/subscriptions", put_subscription)
     app.router.add_get("/v1/prices", list_prices)
     app.router.add_get("/v1/prices/{id}", retrieve_price)
     app.router.add_post("/v1/checkout/sessions", create_checkout_session)
