@@ -1,1 +1,90 @@
-from django.contrib import admin  # noqa: F401
+from django.contrib import admin, messages
+from django.db.models import Count
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+from markdownx.admin import MarkdownxModelAdmin
+
+from .caching import invalidate
+from .models import Note, NoteSlugRedirect, Tag
+
+
+@admin.register(Tag)
+class TagAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug", "note_count"]
+    search_fields = ["name", "slug"]
+    prepopulated_fields = {"slug": ["name"]}
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(note_count=Count("notes"))
+
+    @admin.display(description=_("notes"), ordering="note_count")
+    def note_count(self, tag):
+        return tag.note_count
+
+
+class NoteSlugRedirectInline(admin.TabularInline):
+    model = NoteSlugRedirect
+    extra = 0
+    fields = ["old_slug", "created_at"]
+    readonly_fields = ["created_at"]
+    verbose_name_plural = _("old addresses (they redirect to this note)")
+
+
+@admin.register(Note)
+class NoteAdmin(MarkdownxModelAdmin):
+    list_display = ["title", "status", "visibility", "published_at", "is_live", "updated_at"]
+    list_filter = ["status", "visibility", "tags", "published_at"]
+    search_fields = ["title", "slug", "body", "summary"]
+    date_hierarchy = "published_at"
+    autocomplete_fields = ["tags"]
+    actions = ["publish", "unpublish"]
+    inlines = [NoteSlugRedirectInline]
+    readonly_fields = ["reading_minutes", "created_at", "updated_at"]
+    fieldsets = [
+        (None, {"fields": ["title", "slug", "body", "tags"]}),
+        (_("Publication"), {"fields": ["status", "published_at", "visibility"]}),
+        (
+            _("Presentation and search engines"),
+            {
+                "classes": ["collapse"],
+                "fields": [
+                    "summary",
+                    "seo_title",
+                    "seo_description",
+                    "cover_image",
+                    "cover_url",
+                    "canonical_url",
+                    "language",
+                    "front_matter",
+                ],
+            },
+        ),
+        (_("Record"), {"fields": ["reading_minutes", "created_at", "updated_at"]}),
+    ]
+
+    @admin.display(description=_("live"), boolean=True)
+    def is_live(self, note):
+        return note.is_live
+
+    @admin.action(description=_("Publish the selected notes (now, unless scheduled)"))
+    def publish(self, request, queryset):
+        now = timezone.now()
+        count = queryset.filter(published_at__isnull=True).update(published_at=now)
+        count = queryset.update(status=Note.Status.PUBLISHED)
+        invalidate()
+        self.message_user(
+            request,
+            ngettext("%(n)d note published.", "%(n)d notes published.", count) % {"n": count},
+            messages.SUCCESS,
+        )
+
+    @admin.action(description=_("Unpublish the selected notes (back to draft)"))
+    def unpublish(self, request, queryset):
+        count = queryset.update(status=Note.Status.DRAFT)
+        invalidate()
+        self.message_user(
+            request,
+            ngettext("%(n)d note unpublished.", "%(n)d notes unpublished.", count) % {"n": count},
+            messages.SUCCESS,
+        )

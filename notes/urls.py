@@ -1,6 +1,18 @@
 from django.urls import path
 
 from . import views
+from .caching import conditional_cached
+from .feeds import AtomNotesFeed, LatestNotesFeed, TagNotesFeed
 
 app_name = "notes"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("notes/<slug:slug>/", views.detail, name="detail"),
+    path("tags/<slug:slug>/", views.tag, name="tag"),
+    path("tags/<slug:slug>/feed/", conditional_cached(TagNotesFeed()), name="tag_feed"),
+    path("search/", views.search, name="search"),
+    path("feed/", conditional_cached(LatestNotesFeed()), name="feed"),
+    path("feed/atom/", conditional_cached(AtomNotesFeed()), name="atom_feed"),
+    path("sitemap.xml", views.sitemap, name="sitemap"),
+    path("robots.txt", views.robots, name="robots"),
+]

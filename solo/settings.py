@@ -204,6 +204,13 @@ SESAME_ONE_TIME = True  # …and single use
 FORM_RATE_LIMIT = env.str("FORM_RATE_LIMIT", default="20/h")
 NEWSLETTER_CLAIM_TIMEOUT = env.int("NEWSLETTER_CLAIM_TIMEOUT", default=300)
 
+# --- Notes ------------------------------------------------------------------------------------
+# The admin's live preview renders exactly like the site (sanitised, same extensions).
+MARKDOWNX_MARKDOWNIFY_FUNCTION = "notes.markdown.render_markdown"
+MARKDOWNX_UPLOAD_CONTENT_TYPES = ("image/jpeg", "image/png", "image/gif", "image/webp")  # no SVG
+MARKDOWNX_UPLOAD_MAX_SIZE = 10 * 1024 * 1024
+MARKDOWNX_MEDIA_PATH = "notes/"
+
 # --- Auth -------------------------------------------------------------------------------------
 AUTHENTICATION_BACKENDS = [
     "solo.auth.PasswordLockoutBackend",  # first: refuses locked-out password sign-ins

@@ -1,0 +1,67 @@
+"""RSS and Atom feeds. Public notes carry their full HTML; premium notes only the teaser."""
+
+from django.conf import settings
+from django.contrib.syndication.views import Feed
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from django.utils.feedgenerator import Atom1Feed
+from django.utils.translation import gettext_lazy as _
+
+from .models import Note, Tag
+
+FEED_SIZE = 20
+
+
+class LatestNotesFeed(Feed):
+    description = _("The latest notes.")
+
+    def title(self, obj=None):
+        return settings.SITE_NAME
+
+    def link(self, obj=None):
+        return reverse("notes:home")
+
+    def items(self, obj=None):
+        notes = Note.objects.published() if obj is None else obj.notes.published()
+        return notes.defer("body", "rest_html", "search_document").prefetch_related("tags")[
+            :FEED_SIZE
+        ]
+
+    def item_title(self, note):
+        return note.title
+
+    def item_description(self, note):
+        """Feeds are anonymous: premium notes show the teaser and where to read on."""
+        if not note.is_premium:
+            return note.body_html
+        more = _("This note continues for subscribers.")
+        url = settings.SITE_URL + note.get_absolute_url()
+        return f'{note.teaser_html}<p><a href="{url}">{more}</a></p>'
+
+    def item_pubdate(self, note):
+        return note.published_at
+
+    def item_updateddate(self, note):
+        return note.updated_at
+
+    def item_categories(self, note):
+        return [tag.name for tag in note.tags.all()]
+
+
+class AtomNotesFeed(LatestNotesFeed):
+    feed_type = Atom1Feed
+    subtitle = LatestNotesFeed.description
+
+
+class TagNotesFeed(LatestNotesFeed):
+    def get_object(self, request, slug):
+        return get_object_or_404(Tag, slug=slug)
+
+    def title(self, obj=None):
+        return f"{settings.SITE_NAME} — {obj.name}"
+
+    def link(self, obj=None):
+        return obj.get_absolute_url()
+
+    def description(self, obj=None):
+        return _("Notes tagged %(tag)s.") % {"tag": obj.name}
