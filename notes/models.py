@@ -49,6 +49,11 @@ class Tag(models.Model):
     def get_absolute_url(self):
         return reverse("notes:tag", args=[self.slug])
 
+    @classmethod
+    def named(cls, name: str) -> "Tag":
+        """The tag with this name's slug, created if new (`Python` and `python` are one tag)."""
+        return cls.objects.get_or_create(slug=slug_from(name, 100), defaults={"name": name})[0]
+
 
 class NoteQuerySet(models.QuerySet):
     def published(self):

@@ -1,0 +1,35 @@
+from django.core.management.base import BaseCommand, CommandError
+
+from notes.caching import invalidate
+from notes.portability import ImportError_, import_file, markdown_files
+
+
+class Command(BaseCommand):
+    help = (
+        "Import Markdown files with front matter (Hashnode export or plain), or folders of them. "
+        "Idempotent: a note with the same slug is updated, never duplicated."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("paths", nargs="+", help="Markdown files or folders")
+        parser.add_argument(
+            "--dry-run", action="store_true", help="Say what would change; change nothing."
+        )
+
+    def handle(self, *args, paths, dry_run, **options):
+        counts = {"created": 0, "updated": 0, "unchanged": 0, "failed": 0}
+        for path in markdown_files(paths):
+            try:
+                result = import_file(path, dry_run=dry_run)
+            except ImportError_ as error:
+                counts["failed"] += 1
+                self.stderr.write(f"{path}: failed: {error}")
+                continue
+            counts[result.outcome] += 1
+            self.stdout.write(f"{path}: {result.outcome} ({result.slug})")
+        if not dry_run:
+            invalidate()
+        summary = ", ".join(f"{count} {name}" for name, count in counts.items())
+        self.stdout.write(("Dry run: " if dry_run else "") + summary)
+        if counts["failed"]:
+            raise CommandError(f"{counts['failed']} file(s) could not be imported")

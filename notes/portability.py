@@ -1,0 +1,165 @@
+"""Import and export of notes as Markdown files with front matter (Hashnode's export and plain).
+
+`import_file` is idempotent by slug; `export_note` writes what `import_file` reads back, so
+export → import into an empty site → export gives identical files.
+"""
+
+import datetime as dt
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import frontmatter
+import yaml
+from django.db import transaction
+from django.utils import timezone
+
+from .models import Note, Tag, slug_from
+
+# Front matter keys Solo understands (Hashnode's spelling and the plain one) → model field.
+KNOWN_KEYS = {
+    "title", "slug", "tags", "summary", "visibility", "draft", "date", "datePublished",
+    "seoTitle", "seo_title", "seoDescription", "seo_description", "cover", "canonical",
+    "canonical_url", "language",
+}  # fmt: skip
+_JS_DATE = re.compile(r"^\w{3} (\w{3} \d{1,2} \d{4} \d{2}:\d{2}:\d{2}) GMT([+-]\d{4})")
+
+
+class ImportError_(ValueError):
+    """A file that cannot be imported; the message says why."""
+
+
+@dataclass
+class ImportResult:
+    path: Path
+    outcome: str  # created, updated, unchanged
+    slug: str
+
+
+def parse_date(value) -> dt.datetime | None:
+    """ISO 8601 (with offset), a YAML date, or JavaScript's `Date.toString()` as Hashnode writes."""
+    if value in (None, ""):
+        return None
+    if isinstance(value, dt.datetime):
+        parsed = value
+    elif isinstance(value, dt.date):
+        parsed = dt.datetime(value.year, value.month, value.day)
+    else:
+        text = str(value).strip()
+        match = _JS_DATE.match(text)
+        try:
+            if match:
+                parsed = dt.datetime.strptime(f"{match[1]} {match[2]}", "%b %d %Y %H:%M:%S %z")
+            else:
+                parsed = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+        except ValueError as error:
+            raise ImportError_(f"unreadable date {text!r}") from error
+    if timezone.is_naive(parsed):
+        parsed = timezone.make_aware(parsed, dt.UTC)
+    return parsed
+
+
+def _json_safe(value):
+    """Unknown fields are stored in a JSONField: dates become ISO text."""
+    return json.loads(json.dumps(value, default=lambda v: v.isoformat()))
+
+
+def _tag_names(value) -> list[str]:
+    if value in (None, ""):
+        return []
+    items = value.split(",") if isinstance(value, str) else list(value)
+    return [str(item).strip() for item in items if str(item).strip()]
+
+
+def fields_from(metadata: dict) -> tuple[dict, list[str]]:
+    """Model field values and tag names from a file's front matter."""
+    title = str(metadata.get("title") or "").strip()
+    if not title:
+        raise ImportError_("no title in the front matter")
+    visibility = str(metadata.get("visibility") or Note.Visibility.PUBLIC)
+    if visibility not in Note.Visibility.values:
+        raise ImportError_(f"unknown visibility {visibility!r}")
+    draft = metadata.get("draft") in (True, "true", "yes")
+    fields = {
+        "title": title,
+        "slug": slug_from(str(metadata.get("slug") or title)),
+        "summary": str(metadata.get("summary") or ""),
+        "seo_title": str(metadata.get("seoTitle") or metadata.get("seo_title") or ""),
+        "seo_description": str(
+            metadata.get("seoDescription") or metadata.get("seo_description") or ""
+        ),
+        "cover_url": str(metadata.get("cover") or ""),
+        "canonical_url": str(metadata.get("canonical") or metadata.get("canonical_url") or ""),
+        "language": str(metadata.get("language") or ""),
+        "visibility": visibility,
+        "status": Note.Status.DRAFT if draft else Note.Status.PUBLISHED,
+        "published_at": parse_date(metadata.get("datePublished") or metadata.get("date")),
+        "front_matter": _json_safe({k: v for k, v in metadata.items() if k not in KNOWN_KEYS}),
+    }
+    return fields, _tag_names(metadata.get("tags"))
+
+
+def read_file(path: Path) -> tuple[dict, list[str]]:
+    try:
+        post = frontmatter.load(path)
+    except (yaml.YAMLError, UnicodeDecodeError, OSError) as error:
+        raise ImportError_(f"unreadable front matter ({error.__class__.__name__})") from error
+    if not isinstance(post.metadata, dict) or not post.metadata:
+        raise ImportError_("no front matter")
+    fields, tags = fields_from(post.metadata)
+    fields["body"] = post.content.strip()
+    return fields, tags
+
+
+def import_file(path: Path, dry_run: bool = False) -> ImportResult:
+    fields, tag_names = read_file(path)
+    note = Note.objects.filter(slug=fields["slug"]).prefetch_related("tags").first()
+    if note is None:
+        outcome = "created"
+        note = Note()
+    else:
+        same = all(getattr(note, name) == value for name, value in fields.items())
+        same_tags = sorted(t.name for t in note.tags.all()) == sorted(tag_names)
+        outcome = "unchanged" if same and same_tags else "updated"
+    if dry_run or outcome == "unchanged":
+        return ImportResult(path, outcome, fields["slug"])
+    with transaction.atomic():
+        for name, value in fields.items():
+            setattr(note, name, value)
+        note.save()
+        note.tags.set([Tag.named(name) for name in tag_names])
+    return ImportResult(path, outcome, note.slug)
+
+
+def markdown_files(paths) -> list[Path]:
+    files: list[Path] = []
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            files.extend(sorted(p for p in path.rglob("*") if p.suffix in (".md", ".markdown")))
+        else:
+            files.append(path)
+    return files
+
+
+def export_note(note: Note) -> str:
+    """The note as Markdown with plain front matter (the format `import_file` reads)."""
+    metadata = {
+        "title": note.title,
+        "slug": note.slug,
+        "date": note.published_at.astimezone(dt.UTC).isoformat() if note.published_at else None,
+        "draft": note.status == Note.Status.DRAFT,
+        "visibility": note.visibility,
+        "tags": sorted(tag.name for tag in note.tags.all()),
+        "summary": note.summary,
+        "seo_title": note.seo_title,
+        "seo_description": note.seo_description,
+        "cover": note.cover,
+        "canonical": note.canonical_url,
+        "language": note.language,
+    }
+    metadata = {key: value for key, value in metadata.items() if value not in (None, "", [])}
+    metadata.update(sorted((note.front_matter or {}).items()))
+    post = frontmatter.Post(note.body.strip(), **metadata)
+    return frontmatter.dumps(post, sort_keys=False) + "\n"
