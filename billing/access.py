@@ -60,6 +60,26 @@ def subscriber_is_paid(subscriber) -> bool:
     return Subscriber.objects.filter(pk=subscriber.pk).filter(paid_condition()).exists()
 
 
+def reader_for_subscriber(subscriber_id: int) -> Reader:
+    """The reader a subscriber is, outside a request (private feeds, emails): one query."""
+    row = (
+        Subscriber.objects.filter(pk=subscriber_id)
+        .annotate(is_paid=paid_condition())
+        .values("pk", "status", "is_paid")
+        .first()
+    )
+    return _reader(row)
+
+
+def _reader(row: dict | None, is_staff: bool = False) -> Reader:
+    return Reader(
+        is_staff=is_staff,
+        is_member=bool(row) and row["status"] == Subscriber.Status.ACTIVE,
+        is_paid=bool(row) and row["is_paid"],
+        subscriber_id=row["pk"] if row else None,
+    )
+
+
 def reader_for(request) -> Reader:
     """The reader behind this request, computed once (one query beyond Django's own user lookup)."""
     cached = getattr(request, "_solo_reader", None)
@@ -74,12 +94,7 @@ def reader_for(request) -> Reader:
             .values("pk", "status", "is_paid")
             .first()
         )
-        reader = Reader(
-            is_staff=user.is_staff,
-            is_member=bool(row) and row["status"] == Subscriber.Status.ACTIVE,
-            is_paid=bool(row) and row["is_paid"],
-            subscriber_id=row["pk"] if row else None,
-        )
+        reader = _reader(row, is_staff=user.is_staff)
     request._solo_reader = reader
     return reader
 
@@ -99,5 +114,6 @@ __all__ = [
     "paid_condition",
     "paid_subscribers",
     "reader_for",
+    "reader_for_subscriber",
     "subscriber_is_paid",
 ]

@@ -1,9 +1,11 @@
 """Billing: plans, the Stripe mirror (customers, subscriptions), received events and comps."""
 
+import secrets
 from datetime import timedelta
 
 from django.conf import settings
 from django.db import models
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -183,3 +185,27 @@ class Comp(models.Model):
 
     def __str__(self):
         return f"{self.subscriber} → {self.until or _('forever')}"
+
+
+def _feed_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
+class PrivateFeed(models.Model):
+    """A secret feed URL per subscriber, for reading premium notes in a feed reader."""
+
+    subscriber = models.OneToOneField(
+        Subscriber, on_delete=models.CASCADE, related_name="private_feed"
+    )
+    token = models.CharField(max_length=64, unique=True, default=_feed_token)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("private feed")
+        verbose_name_plural = _("private feeds")
+
+    def __str__(self):
+        return f"{self.subscriber}"
+
+    def get_absolute_url(self):
+        return reverse("billing:private_feed", args=[self.token])

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from . import views
+from .feeds import PrivateNotesFeed
 
 app_name = "billing"
 urlpatterns = [
@@ -13,5 +14,6 @@ urlpatterns = [
     path("account/login/", views.login_view, name="login"),
     path("account/login/link/", views.login_link, name="login_link"),
     path("account/logout/", views.logout_view, name="logout"),
+    path("feed/private/<str:token>/", PrivateNotesFeed(), name="private_feed"),
     path("account/newsletter/", views.newsletter_preference, name="newsletter"),
 ]

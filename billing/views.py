@@ -25,7 +25,7 @@ from solo.tasks import send_email
 
 from . import stripe_api, sync, webhooks
 from .access import reader_for
-from .models import Plan
+from .models import Plan, PrivateFeed
 
 logger = logging.getLogger(__name__)
 
@@ -221,6 +221,7 @@ def account(request):
         "comps": subscriber.comps.current(),
         "reader": reader_for(request),
         "has_customer": subscriber.stripe_customers.exists(),
+        "private_feed": PrivateFeed.objects.get_or_create(subscriber=subscriber)[0],
     }
     return render(request, "billing/account.html", context)
 
