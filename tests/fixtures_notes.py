@@ -33,7 +33,11 @@ def premium_body():
 
 
 @pytest.fixture
-def staff_client(client, django_user_model):
+def staff_client(db, django_user_model):
+    """A second browser, signed in as the author (staff); `client` stays anonymous."""
+    from django.test import Client
+
+    client = Client()
     user = django_user_model.objects.create_user("author", "author@example.com", "pw-author-1")
     user.is_staff = True
     user.save()
