@@ -135,7 +135,8 @@ class Subscription(models.Model):
     @property
     def monthly_amount(self) -> float:
         """This subscription's share of monthly recurring revenue, in cents."""
-        return self.amount * MONTHS_PER_INTERVAL.get(self.interval, 0)
+        months = MONTHS_PER_INTERVAL.get(self.interval)
+        return self.amount / months if months else 0.0
 
 
 class StripeEvent(models.Model):
