@@ -199,6 +199,11 @@ BILLING_GRACE_DAYS = env.int("BILLING_GRACE_DAYS", default=3)  # past_due keeps 
 BILLING_PORTAL_LOGIN_URL = env.str("BILLING_PORTAL_LOGIN_URL", default="")
 SESAME_MAX_AGE = 15 * 60  # magic sign-in links: short-lived…
 SESAME_ONE_TIME = True  # …and single use
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Webhooks and the checkout success page write at the same time. A deferred SQLite
+    # transaction that reads then writes fails at once with "database is locked" instead of
+    # waiting; IMMEDIATE takes the write lock at BEGIN, so writers queue (up to `timeout`).
+    DATABASES["default"]["OPTIONS"]["transaction_mode"] = "IMMEDIATE"
 
 # --- Newsletter -------------------------------------------------------------------------------
 FORM_RATE_LIMIT = env.str("FORM_RATE_LIMIT", default="20/h")
