@@ -1,0 +1,61 @@
+"""ETag/Last-Modified answer 304s; any change to the notes gives pages a new ETag at once."""
+
+import re
+
+import pytest
+from django.middleware.csrf import CsrfViewMiddleware
+from django.test import Client, RequestFactory
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("url", ["/", "/notes/hello/", "/feed/", "/feed/atom/", "/tags/ai/"])
+def test_unchanged_pages_answer_304(client, make_note, url):
+    make_note("Hello", tags=["ai"])
+    first = client.get(url)
+    assert first.status_code == 200
+    assert first["ETag"] and first["Last-Modified"]
+    again = client.get(url, HTTP_IF_NONE_MATCH=first["ETag"])
+    assert again.status_code == 304
+    assert again.content == b""
+    since = client.get(url, HTTP_IF_MODIFIED_SINCE=first["Last-Modified"])
+    assert since.status_code == 304
+
+
+@pytest.mark.django_db
+def test_saving_a_note_changes_etag_and_content(client, make_note):
+    note = make_note("Hello")
+    first = client.get("/")
+    note.title = "Hello again"
+    note.save()
+    second = client.get("/", HTTP_IF_NONE_MATCH=first["ETag"])
+    assert second.status_code == 200
+    assert "Hello again" in second.content.decode()
+    assert second["ETag"] != first["ETag"]
+
+
+@pytest.mark.django_db
+def test_readers_who_see_different_things_never_share_an_etag(client, staff_client, make_note):
+    make_note("Hello")
+    assert client.get("/")["ETag"] != staff_client.get("/")["ETag"]
+    assert "private" in staff_client.get("/")["Cache-Control"]
+    assert "Cookie" in client.get("/")["Vary"]
+
+
+@pytest.mark.django_db
+def test_cached_page_gives_each_reader_a_working_csrf_token(make_note):
+    make_note("Hello")
+    Client().get("/")  # fills the cache
+    reader = Client(enforce_csrf_checks=True)
+    page = reader.get("/")
+    assert page["X-Solo-Cache"] == "hit"
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.content.decode())[1]
+    assert "csrftoken" in reader.cookies
+    # The token in the cached HTML is accepted with this reader's own cookie, as a POST would be.
+    request = RequestFactory().post("/subscribe/", {"csrfmiddlewaretoken": token})
+    request.COOKIES["csrftoken"] = reader.cookies["csrftoken"].value
+    assert CsrfViewMiddleware(lambda r: None).process_view(request, lambda r: None, (), {}) is None
+    other = RequestFactory().post("/subscribe/", {"csrfmiddlewaretoken": token})
+    other.COOKIES["csrftoken"] = Client().get("/").cookies["csrftoken"].value
+    assert (
+        CsrfViewMiddleware(lambda r: None).process_view(other, lambda r: None, (), {}) is not None
+    )
