@@ -1,4 +1,5 @@
 from django.contrib import admin, messages
+from django.db import models
 from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -16,7 +17,7 @@ class TagAdmin(admin.ModelAdmin):
     prepopulated_fields = {"slug": ["name"]}
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(note_count=Count("notes"))
+        return super().get_queryset(request).annotate(note_count=Count("notes")).order_by("name")
 
     @admin.display(description=_("notes"), ordering="note_count")
     def note_count(self, tag):
@@ -41,6 +42,7 @@ class NoteAdmin(MarkdownxModelAdmin):
     actions = ["publish", "unpublish"]
     inlines = [NoteSlugRedirectInline]
     readonly_fields = ["reading_minutes", "created_at", "updated_at"]
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     fieldsets = [
         (None, {"fields": ["title", "slug", "body", "tags"]}),
         (_("Publication"), {"fields": ["status", "published_at", "visibility"]}),
