@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.db import models
 from django.db.models.functions import Lower
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -23,7 +24,9 @@ class Subscriber(models.Model):
     status = models.CharField(
         _("status"), max_length=12, choices=Status.choices, default=Status.PENDING, db_index=True
     )
-    source = models.CharField(_("source"), max_length=10, choices=Source.choices, default=Source.FORM)
+    source = models.CharField(
+        _("source"), max_length=10, choices=Source.choices, default=Source.FORM
+    )
     language = models.CharField(_("language"), max_length=10, default="en")
     # The Django user a reader signs in as (magic link); created on first sign-in.
     user = models.OneToOneField(
@@ -36,6 +39,7 @@ class Subscriber(models.Model):
     created_at = models.DateTimeField(_("created"), auto_now_add=True, db_index=True)
     confirmed_at = models.DateTimeField(_("confirmed"), null=True, blank=True)
     unsubscribed_at = models.DateTimeField(_("unsubscribed"), null=True, blank=True)
+    hard_bounces = models.PositiveSmallIntegerField(_("hard bounces"), default=0)
 
     class Meta:
         ordering = ["-created_at"]
@@ -54,5 +58,138 @@ class Subscriber(models.Model):
 
 
 def normalize_email(email: str) -> str:
-    """One spelling per address: trimmed and lower-cased (mailboxes are case-insensitive in practice)."""
+    """One spelling per address: trimmed and lower-cased (mailboxes are case-insensitive)."""
     return (email or "").strip().lower()
+
+
+class WelcomeEmail(models.Model):
+    """The welcome email sent after confirmation: one row, edited by the author in the admin."""
+
+    subject = models.CharField(_("subject"), max_length=200, default=_("Welcome aboard"))
+    body = models.TextField(
+        _("body"),
+        default=_(
+            "Thank you for confirming your subscription. New notes will arrive in your inbox."
+        ),
+        help_text=_("Plain text. An unsubscribe link is added below it."),
+    )
+
+    class Meta:
+        verbose_name = _("welcome email")
+        verbose_name_plural = _("welcome email")
+
+    def __str__(self):
+        return str(self.subject)
+
+    @classmethod
+    def current(cls) -> "WelcomeEmail":
+        return cls.objects.order_by("pk").first() or cls()
+
+
+class IssueQuerySet(models.QuerySet):
+    def due(self, now=None):
+        now = now or timezone.now()
+        return self.filter(status=Issue.Status.SCHEDULED, scheduled_at__lte=now)
+
+
+class Issue(models.Model):
+    """One newsletter send: a note (or its own subject and Markdown) to an audience."""
+
+    class Audience(models.TextChoices):
+        ALL = "all", _("Everyone")
+        FREE = "free", _("Free subscribers")
+        PAID = "paid", _("Paid subscribers")
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        SCHEDULED = "scheduled", _("Scheduled")
+        SENDING = "sending", _("Sending")
+        SENT = "sent", _("Sent")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    note = models.ForeignKey(
+        "notes.Note",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="issues",
+        verbose_name=_("note"),
+    )
+    subject = models.CharField(
+        _("subject"), max_length=200, blank=True, help_text=_("Defaults to the note's title.")
+    )
+    body = models.TextField(
+        _("body"), blank=True, help_text=_("Markdown, used when the issue has no note.")
+    )
+    audience = models.CharField(
+        _("audience"), max_length=8, choices=Audience.choices, default=Audience.ALL
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.DRAFT, db_index=True
+    )
+    scheduled_at = models.DateTimeField(_("send at"), null=True, blank=True)
+    started_at = models.DateTimeField(_("started"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    recipients_count = models.PositiveIntegerField(_("recipients"), default=0)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    objects = IssueQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("issue")
+        verbose_name_plural = _("issues")
+
+    def __str__(self):
+        return self.get_subject()
+
+    def save(self, *args, **kwargs):
+        if not self.subject and self.note_id:
+            self.subject = self.note.title
+        super().save(*args, **kwargs)
+
+    def get_subject(self) -> str:
+        return self.subject or (self.note.title if self.note_id else "")
+
+    def progress(self) -> dict[str, int]:
+        """Delivery counts by status (one query): queued, sending, sent, failed."""
+        counts = {status: 0 for status in Delivery.Status.values}
+        rows = self.deliveries.values_list("status").annotate(n=models.Count("pk"))
+        counts.update(dict(rows))
+        return counts
+
+
+class Delivery(models.Model):
+    """One (issue, subscriber) pair: the row whose status makes every send happen exactly once."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        SENDING = "sending", _("Sending")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed")
+
+    issue = models.ForeignKey(Issue, on_delete=models.CASCADE, related_name="deliveries")
+    subscriber = models.ForeignKey(Subscriber, on_delete=models.CASCADE, related_name="deliveries")
+    status = models.CharField(
+        _("status"), max_length=8, choices=Status.choices, default=Status.QUEUED
+    )
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    last_error = models.TextField(_("last error"), blank=True)
+    claimed_at = models.DateTimeField(_("claimed"), null=True, blank=True)
+    # When a queued row last had a task queued for it; queued rows whose task was lost with a
+    # killed worker are queued again after NEWSLETTER_CLAIM_TIMEOUT.
+    queued_at = models.DateTimeField(_("queued"), default=timezone.now)
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+    message_id = models.CharField(_("Message-ID"), max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = _("delivery")
+        verbose_name_plural = _("deliveries")
+        constraints = [
+            models.UniqueConstraint(fields=["issue", "subscriber"], name="delivery_once"),
+        ]
+        indexes = [models.Index(fields=["issue", "status"]), models.Index(fields=["status"])]
+
+    def __str__(self):
+        return f"{self.issue_id} → {self.subscriber_id} ({self.status})"

@@ -1,1 +1,55 @@
+from django.conf import settings
+from django.shortcuts import render
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods
+from django_ratelimit.core import is_ratelimited
 
+from . import subscribing
+from .forms import SubscribeForm
+
+
+def _form_rate(group, request):
+    return settings.FORM_RATE_LIMIT
+
+
+@require_http_methods(["GET", "POST"])
+def subscribe(request):
+    if request.method == "GET":
+        return render(request, "newsletter/subscribe.html", {"form": SubscribeForm()})
+    if is_ratelimited(
+        request,
+        group="newsletter.subscribe",
+        key="ip",
+        rate=_form_rate,
+        method="POST",
+        increment=True,
+    ):
+        return render(request, "newsletter/rate_limited.html", status=429)
+    form = SubscribeForm(request.POST)
+    if not form.is_valid():
+        return render(request, "newsletter/subscribe.html", {"form": form}, status=400)
+    if not form.is_bot():
+        subscribing.request_subscription(form.cleaned_data["email"], form.cleaned_data["name"])
+    return render(request, "newsletter/check_inbox.html")
+
+
+def confirm(request, token):
+    subscriber = subscribing.confirm(token)
+    if subscriber is None:
+        context = {"form": SubscribeForm()}
+        return render(request, "newsletter/bad_link.html", context, status=400)
+    return render(request, "newsletter/confirmed.html", {"subscriber": subscriber})
+
+
+# RFC 8058 one-click: mail providers POST `List-Unsubscribe=One-Click` with no cookie, no token.
+@csrf_exempt
+@require_http_methods(["GET", "POST"])
+def unsubscribe(request, token):
+    subscriber = subscribing.subscriber_for_unsubscribe_token(token)
+    if subscriber is None:
+        return render(request, "newsletter/bad_link.html", {"form": SubscribeForm()}, status=400)
+    if request.method == "POST":
+        subscribing.unsubscribe(subscriber)
+        return render(request, "newsletter/unsubscribed.html", {"subscriber": subscriber})
+    # GET changes nothing: mail scanners follow links.
+    return render(request, "newsletter/unsubscribe.html", {"subscriber": subscriber})

@@ -1,1 +1,55 @@
 """Fixtures for the newsletter tests."""
+
+import pytest
+from django.utils import timezone
+
+from newsletter.models import Subscriber
+
+TEASER = "Free opening paragraph about apples."
+SECRET = "Secret premium paragraph about oranges."
+
+
+def make_subscribers(count: int, status=Subscriber.Status.ACTIVE, prefix="reader") -> list:
+    Subscriber.objects.bulk_create(
+        Subscriber(
+            email=f"{prefix}{i}@example.com",
+            status=status,
+            confirmed_at=timezone.now(),
+        )
+        for i in range(count)
+    )
+    return list(Subscriber.objects.filter(email__startswith=prefix).order_by("pk"))
+
+
+def make_note(slug="weekly", visibility="paid"):
+    from notes.models import Note
+
+    body = f"{TEASER}\n\n<!-- paywall -->\n\n{SECRET}"
+    note = Note(
+        title="Weekly notes",
+        slug=slug,
+        body=body,
+        status=Note.Status.PUBLISHED,
+        visibility=visibility,
+        published_at=timezone.now(),
+    )
+    # Rendered HTML as the notes app keeps it (its save() may render the same Markdown again).
+    note.teaser_html = f"<p>{TEASER}</p>"
+    note.body_html = f"<p>{TEASER}</p>\n<p>{SECRET}</p>"
+    note.save()
+    if not note.body_html:
+        type(note).objects.filter(pk=note.pk).update(
+            teaser_html=f"<p>{TEASER}</p>", body_html=f"<p>{TEASER}</p>\n<p>{SECRET}</p>"
+        )
+        note.refresh_from_db()
+    return note
+
+
+@pytest.fixture
+def premium_note(db):
+    return make_note()
+
+
+@pytest.fixture
+def public_note(db):
+    return make_note(slug="open-letter", visibility="public")

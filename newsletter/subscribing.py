@@ -1,0 +1,105 @@
+"""Subscribe, confirm and unsubscribe: the rules, apart from the views that call them."""
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from solo.tasks import send_email
+
+from . import tokens
+from .models import Subscriber, WelcomeEmail, normalize_email
+
+
+def absolute(path: str) -> str:
+    return settings.SITE_URL + path
+
+
+def unsubscribe_url(subscriber_id: int) -> str:
+    return absolute(
+        reverse("newsletter:unsubscribe", args=[tokens.unsubscribe_token(subscriber_id)])
+    )
+
+
+def request_subscription(email: str, name: str = "", language: str = "") -> None:
+    """Start double opt-in. Says nothing about whether the address was known (no enumeration)."""
+    email = normalize_email(email)
+    language = language or translation.get_language() or settings.LANGUAGE_CODE
+    with transaction.atomic():
+        subscriber = Subscriber.objects.select_for_update().filter(email=email).first()
+        if subscriber is None:
+            try:
+                with transaction.atomic():
+                    subscriber = Subscriber.objects.create(
+                        email=email, name=name, language=language, source=Subscriber.Source.FORM
+                    )
+            except IntegrityError:  # the same address, submitted twice at once
+                return
+        if subscriber.status in (Subscriber.Status.ACTIVE, Subscriber.Status.COMPLAINED):
+            return  # already receiving (or marked us as spam): nothing to send
+        transaction.on_commit(lambda: send_confirmation(subscriber))
+
+
+def send_confirmation(subscriber: Subscriber) -> None:
+    link = absolute(reverse("newsletter:confirm", args=[tokens.confirm_token(subscriber)]))
+    context = {"subscriber": subscriber, "confirm_url": link, "site_name": settings.SITE_NAME}
+    with translation.override(subscriber.language):
+        subject = _("Confirm your subscription to %(site)s") % {"site": settings.SITE_NAME}
+        text = render_to_string("newsletter/email/confirm.txt", context)
+        html = render_to_string("newsletter/email/confirm.html", context)
+    send_email.delay(subscriber.email, subject, text, html)
+
+
+def confirm(token: str) -> Subscriber | None:
+    """Activate the subscriber behind a valid token; None for a bad or expired one."""
+    found = tokens.subscriber_id_from_confirm_token(token)
+    if found is None:
+        return None
+    pk, email = found
+    with transaction.atomic():
+        subscriber = Subscriber.objects.select_for_update().filter(pk=pk, email=email).first()
+        if subscriber is None:
+            return None
+        if subscriber.status != Subscriber.Status.ACTIVE:
+            subscriber.status = Subscriber.Status.ACTIVE
+            subscriber.confirmed_at = timezone.now()
+            subscriber.unsubscribed_at = None
+            subscriber.hard_bounces = 0
+            subscriber.save()
+            transaction.on_commit(lambda: send_welcome(subscriber))
+    return subscriber
+
+
+def send_welcome(subscriber: Subscriber) -> None:
+    welcome = WelcomeEmail.current()
+    context = {
+        "subscriber": subscriber,
+        "body": welcome.body,
+        "unsubscribe_url": unsubscribe_url(subscriber.pk),
+        "site_url": settings.SITE_URL,
+        "site_name": settings.SITE_NAME,
+    }
+    with translation.override(subscriber.language):
+        text = render_to_string("newsletter/email/welcome.txt", context)
+        html = render_to_string("newsletter/email/welcome.html", context)
+    send_email.delay(
+        subscriber.email,
+        str(welcome.subject),
+        text,
+        html,
+        {"List-Unsubscribe": f"<{context['unsubscribe_url']}>"},
+    )
+
+
+def subscriber_for_unsubscribe_token(token: str) -> Subscriber | None:
+    pk = tokens.subscriber_id_from_unsubscribe_token(token)
+    return None if pk is None else Subscriber.objects.filter(pk=pk).first()
+
+
+def unsubscribe(subscriber: Subscriber) -> None:
+    if subscriber.status in (Subscriber.Status.ACTIVE, Subscriber.Status.PENDING):
+        Subscriber.objects.filter(pk=subscriber.pk).update(
+            status=Subscriber.Status.UNSUBSCRIBED, unsubscribed_at=timezone.now()
+        )
