@@ -370,6 +370,7 @@ class Outcome:
     permanent: bool = False
     error: str = ""
     msgid: str = ""
+    recorded: threading.Event | None = None
 
 
 def _sender(issue: Issue, prepared: dict, jobs: list[Job], results: queue.Queue, rate: float):
@@ -409,7 +410,11 @@ def _sender(issue: Issue, prepared: dict, jobs: list[Job], results: queue.Queue,
                 for rest in jobs[index:]:
                     results.put(Outcome(rest, ok=False, error=f"connection: {exc}"[:500]))
                 return
-            results.put(Outcome(job, ok=True, msgid=msgid))
+            # Wait until the row is marked sent, so a crash can repeat at most one message per
+            # connection (rule 2: duplicates bounded by the messages in flight).
+            recorded = threading.Event()
+            results.put(Outcome(job, ok=True, msgid=msgid, recorded=recorded))
+            recorded.wait()
             if interval:
                 time.sleep(max(0.0, interval - (time.monotonic() - started)))
     finally:
@@ -459,7 +464,10 @@ def send_batch(issue_id: int, delivery_ids: list[int]) -> dict[str, int]:
     # Database writes stay in this thread: each row is marked the moment its outcome arrives.
     counts = {"sent": 0, "failed": 0, "retry": 0}
     for _index in range(len(jobs)):
-        counts[_record(results.get())] += 1
+        outcome = results.get()
+        counts[_record(outcome)] += 1
+        if outcome.recorded is not None:
+            outcome.recorded.set()
     for thread in threads:
         thread.join()
     finish_if_done(issue_id)

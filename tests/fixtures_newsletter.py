@@ -53,3 +53,14 @@ def premium_note(db):
 @pytest.fixture
 def public_note(db):
     return make_note(slug="open-letter", visibility="public")
+
+
+@pytest.fixture
+def worker(celery_worker):
+    """The real Celery worker, with this test process queueing to it instead of running eagerly."""
+    from solo.celery import app
+
+    eager = app.conf.task_always_eager
+    app.conf.task_always_eager = False
+    yield celery_worker
+    app.conf.task_always_eager = eager
