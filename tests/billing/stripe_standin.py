@@ -143,6 +143,18 @@ async def retrieve_checkout_session(request):
     return server.json_response(session._export())
 
 
+async def checkout_page(request):
+    """The hosted Checkout page, reduced to a Pay button (a browser test presses it)."""
+    session = CheckoutSession._api_retrieve(request.match_info["id"])
+    html = (
+        "<!doctype html><title>Checkout</title>"
+        f"<p>Pay for {session._price}</p>"
+        f'<form method="post" action="/_config/checkout/{session.id}/complete">'
+        '<input type="hidden" name="redirect" value="1"><button>Pay</button></form>'
+    )
+    return web.Response(text=html, content_type="text/html")
+
+
 async def complete_checkout_session(request):
     """Test only: the customer pays on the hosted page."""
     session = CheckoutSession._api_retrieve(request.match_info["id"])
@@ -165,6 +177,8 @@ async def complete_checkout_session(request):
     session.customer_details = {"email": email}
     session.completed_at = int(time.time())
     schedule_webhook(Event("checkout.session.completed", session))
+    if data.get("redirect") == "1":  # from the page: back to the site, as Stripe does
+        raise web.HTTPSeeOther(session.success_url)
     return server.json_response(session._export())
 
 
@@ -202,6 +216,7 @@ def add_routes(app: web.Application) -> None:
     app.router.add_get("/v1/prices/{id}", retrieve_price)
     app.router.add_post("/v1/checkout/sessions", create_checkout_session)
     app.router.add_get("/v1/checkout/sessions/{id}", retrieve_checkout_session)
+    app.router.add_get("/_config/checkout/{id}", checkout_page)
     app.router.add_post("/_config/checkout/{id}/complete", complete_checkout_session)
     app.router.add_post("/v1/billing_portal/sessions", create_portal_session)
 
