@@ -1,0 +1,26 @@
+from django.core.management.base import BaseCommand, CommandError
+
+from newsletter.importing import import_csv
+
+
+class Command(BaseCommand):
+    help = (
+        "Import subscribers from a CSV file with a header row: plain `email,name`, or a Ghost or "
+        "Substack members export. Idempotent; bad rows are reported with their line number."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("file", help="path to the CSV file")
+
+    def handle(self, *args, file, **options):
+        try:
+            with open(file, newline="", encoding="utf-8-sig") as lines:
+                report = import_csv(lines)
+        except (OSError, UnicodeDecodeError) as exc:
+            raise CommandError(f"cannot read {file}: {exc}") from exc
+        for line, problem in report.errors:
+            self.stderr.write(f"line {line}: {problem}")
+        self.stdout.write(
+            f"{report.format} file: {report.created} created, {report.updated} updated, "
+            f"{report.unchanged} unchanged, {len(report.errors)} rejected"
+        )
