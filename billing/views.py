@@ -65,6 +65,9 @@ def checkout(request, slug):
         return render(request, "billing/unavailable.html", status=503)
     subscriber = _subscriber(request)
     email = subscriber.email if subscriber else ""
+    if subscriber is not None and reader_for(request).is_paid:
+        messages.info(request, _("You are already a paid reader."))
+        return redirect("billing:account")
     if subscriber is None:
         form = EmailForm(request.POST)
         if not form.is_valid():
