@@ -84,3 +84,19 @@ def test_public_note_shows_everything_to_everyone(client, make_note):
     assert "Three is public too." in html
     assert "paywall" not in html
     assert '"isAccessibleForFree": true' in html
+
+
+@pytest.mark.django_db
+def test_signed_in_member_reads_members_notes_but_not_paid_ones(
+    client, make_note, premium_body, django_user_model
+):
+    from newsletter.models import Subscriber
+
+    user = django_user_model.objects.create_user("reader", "reader@example.com")
+    Subscriber.objects.create(email="reader@example.com", status="active", user=user)
+    members = make_note("For members", body=premium_body, visibility=Note.Visibility.MEMBERS)
+    paid = make_note("For paying readers", body=premium_body, visibility=Note.Visibility.PAID)
+    client.get(members.get_absolute_url())  # an anonymous visit fills the cache first
+    client.force_login(user)
+    assert SECRET in client.get(members.get_absolute_url()).content.decode()
+    assert SECRET not in client.get(paid.get_absolute_url()).content.decode()
