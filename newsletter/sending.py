@@ -16,7 +16,6 @@ from __future__ import annotations
 import hashlib
 import logging
 import queue
-import re
 import smtplib
 import threading
 import time
@@ -34,8 +33,9 @@ from django.db.models import F, QuerySet
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
-from django.utils.html import escape, linebreaks
 from django.utils.translation import gettext as _
+
+from notes.markdown import render_markdown, split_teaser, strip_paywall
 
 from . import tokens
 from .models import Delivery, Issue, Subscriber
@@ -62,10 +62,8 @@ class TransientSendError(Exception):
 
 
 def _paid_only(queryset: QuerySet) -> QuerySet:
-    try:
-        from billing.access import paid_subscribers
-    except ImportError:  # billing's bulk helper not there yet: ask row by row
-        return queryset.filter(pk__in=[s.pk for s in queryset if variant_for(s) == PAID])
+    from billing.access import paid_subscribers
+
     return paid_subscribers(queryset)
 
 
@@ -176,26 +174,6 @@ def finish_if_done(issue_id: int) -> None:
 # --- rendering ---------------------------------------------------------------------------------
 
 
-def _split_teaser(markdown_text: str) -> tuple[str, str]:
-    try:
-        from notes.markdown import split_teaser
-    except ImportError:  # notes' renderer not there yet: the same rule, simply
-        if "<!-- paywall -->" in markdown_text:
-            before, after = markdown_text.split("<!-- paywall -->", 1)
-            return before.strip(), after.strip()
-        paragraphs = re.split(r"\n\s*\n", markdown_text.strip())
-        return "\n\n".join(paragraphs[:2]), "\n\n".join(paragraphs[2:])
-    return split_teaser(markdown_text)
-
-
-def _render_markdown(markdown_text: str) -> str:
-    try:
-        from notes.markdown import render_markdown
-    except ImportError:
-        return linebreaks(escape(markdown_text))
-    return render_markdown(markdown_text)
-
-
 def _wrap_long_lines(text: str) -> str:
     """Break lines longer than _MAX_LINE at a space (HTML and plain text read the same)."""
     out = []
@@ -227,14 +205,12 @@ def render_issue(
     if note is not None:
         full = variant == PAID or not note.is_premium
         teaser_only = not full
-        markdown_text = note.body if full else _split_teaser(note.body)[0]
-        content_html = (note.body_html if full else note.teaser_html) or _render_markdown(
-            markdown_text
-        )
+        markdown_text = strip_paywall(note.body) if full else split_teaser(note.body)[0]
+        content_html = note.body_html if full else note.teaser_html
         read_url = site + note.get_absolute_url()
     else:
         markdown_text = issue.body
-        content_html = _render_markdown(issue.body)
+        content_html = render_markdown(issue.body)
         read_url = site + "/"
     context = {
         "issue": issue,

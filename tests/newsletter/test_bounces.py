@@ -1,0 +1,51 @@
+"""Permanent refusals fail the row and, repeated, mark the reader bounced; ESP webhooks too."""
+
+from anymail.signals import AnymailTrackingEvent, tracking
+
+from newsletter import sending
+from newsletter.models import Delivery, Issue, Subscriber
+from tests.fixtures_newsletter import make_note, make_subscribers
+
+
+def _send(note, django_capture_on_commit_callbacks):
+    issue = Issue.objects.create(note=note)
+    with django_capture_on_commit_callbacks(execute=True):
+        sending.schedule(issue)
+    return issue
+
+
+def test_hard_bounce_fails_the_row_then_repeated_ones_mark_the_reader_bounced(
+    db, smtp_server, django_capture_on_commit_callbacks
+):
+    good, gone = make_subscribers(2)
+    smtp_server.refusals[gone.email] = "550 5.1.1 No such user"
+    for round_ in range(sending.HARD_BOUNCE_LIMIT):
+        issue = _send(
+            make_note(slug=f"n{round_}", visibility="public"), django_capture_on_commit_callbacks
+        )
+        row = Delivery.objects.get(issue=issue, subscriber=gone)
+        assert row.status == Delivery.Status.FAILED and "550" in row.last_error
+        issue.refresh_from_db()
+        assert issue.status == Issue.Status.SENT
+    gone.refresh_from_db()
+    assert gone.status == Subscriber.Status.BOUNCED
+    assert smtp_server.recipients().count(good.email) == sending.HARD_BOUNCE_LIMIT
+    assert gone.email not in smtp_server.recipients()
+
+
+def test_esp_tracking_events_mark_bounces_and_complaints(db):
+    bounced, complained, fine = make_subscribers(3)
+    for event_type, subscriber in [("bounced", bounced), ("complained", complained)]:
+        event = AnymailTrackingEvent(event_type=event_type, recipient=subscriber.email.upper())
+        tracking.send(sender=object, event=event, esp_name="Postmark")
+    tracking.send(
+        sender=object,
+        event=AnymailTrackingEvent(event_type="delivered", recipient=fine.email),
+        esp_name="Postmark",
+    )
+    statuses = dict(Subscriber.objects.values_list("email", "status"))
+    assert statuses == {
+        bounced.email: Subscriber.Status.BOUNCED,
+        complained.email: Subscriber.Status.COMPLAINED,
+        fine.email: Subscriber.Status.ACTIVE,
+    }
