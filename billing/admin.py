@@ -35,6 +35,9 @@ class SubscriptionAdmin(admin.ModelAdmin):
     list_select_related = ["subscriber", "plan"]
     readonly_fields = [f.name for f in Subscription._meta.fields]
 
+    def has_add_permission(self, request):
+        return False  # a mirror of Stripe: changed by Stripe only
+
     def changelist_view(self, request, extra_context=None):
         paying = Subscription.objects.granting_access().only("amount", "interval")
         mrr = sum(s.monthly_amount for s in paying) / 100
@@ -67,6 +70,10 @@ class StripeEventAdmin(admin.ModelAdmin):
     list_filter = ["type", ("processed_at", admin.EmptyFieldListFilter)]
     search_fields = ["event_id", "type"]
     readonly_fields = [f.name for f in StripeEvent._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
     actions = ["reapply"]
 
     @admin.action(description=_("Re-apply the selected events"))

@@ -31,7 +31,7 @@ logger = logging.getLogger(__name__)
 
 CHECKOUTS_SESSION_KEY = "billing_checkout_sessions"
 CHECKOUT_ID = re.compile(r"^cs_[A-Za-z0-9_]{1,200}$")
-PORTAL_BACKEND = "django.contrib.auth.backends.ModelBackend"
+PASSWORDLESS_BACKEND = "django.contrib.auth.backends.ModelBackend"
 
 
 class EmailForm(forms.Form):
@@ -112,7 +112,7 @@ def success(request):
     started_here = session_id in request.session.get(CHECKOUTS_SESSION_KEY, [])
     signed_in = False
     if started_here and _may_sign_in(request, subscriber, sync._id(session["customer"])):
-        login(request, sync.ensure_user(subscriber), backend=PORTAL_BACKEND)
+        login(request, sync.ensure_user(subscriber), backend=PASSWORDLESS_BACKEND)
         signed_in = True
     elif not (request.user.is_authenticated and subscriber.user_id == request.user.pk):
         _email_sign_in_link(subscriber)
