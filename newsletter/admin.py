@@ -1,1 +1,177 @@
-from django.contrib import admin  # noqa: F401
+"""The newsletter desk: subscribers, issues (schedule, cancel, test, preview), deliveries."""
+
+import csv
+
+from csp.decorators import csp_update
+from django.contrib import admin, messages
+from django.db.models import Count, Q
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from . import sending
+from .models import Delivery, Issue, Subscriber, WelcomeEmail
+
+
+@admin.register(Subscriber)
+class SubscriberAdmin(admin.ModelAdmin):
+    list_display = ["email", "name", "status", "source", "language", "created_at", "confirmed_at"]
+    list_filter = ["status", "source", "language"]
+    search_fields = ["email", "name"]
+    readonly_fields = ["created_at", "confirmed_at", "unsubscribed_at", "hard_bounces"]
+    raw_id_fields = ["user"]
+    actions = ["export_csv"]
+    date_hierarchy = "created_at"
+
+    @admin.action(description=_("Export selected subscribers as CSV"))
+    def export_csv(self, request, queryset):
+        response = HttpResponse(content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = 'attachment; filename="subscribers.csv"'
+        writer = csv.writer(response)
+        fields = ["email", "name", "status", "source", "language", "created_at", "confirmed_at"]
+        writer.writerow(fields)
+        for row in queryset.order_by("pk").values_list(*fields).iterator(chunk_size=2000):
+            writer.writerow(["" if value is None else value for value in row])
+        return response
+
+
+@admin.register(WelcomeEmail)
+class WelcomeEmailAdmin(admin.ModelAdmin):
+    list_display = ["subject"]
+
+    def has_add_permission(self, request):
+        return not WelcomeEmail.objects.exists()  # one welcome email
+
+
+def _count(status):
+    return Count("deliveries", filter=Q(deliveries__status=status))
+
+
+@admin.register(Issue)
+class IssueAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "audience", "status", "scheduled_at", "progress_summary"]
+    list_filter = ["status", "audience"]
+    search_fields = ["subject", "note__title"]
+    autocomplete_fields = ["note"]
+    fields = [
+        "note",
+        "subject",
+        "body",
+        "audience",
+        "scheduled_at",
+        "status",
+        "progress_summary",
+        "previews",
+        "started_at",
+        "finished_at",
+    ]
+    readonly_fields = [
+        "status",
+        "progress_summary",
+        "previews",
+        "started_at",
+        "finished_at",
+    ]
+    actions = ["schedule", "cancel", "send_test"]
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("note")
+            .annotate(
+                n_queued=_count(Delivery.Status.QUEUED) + _count(Delivery.Status.SENDING),
+                n_sent=_count(Delivery.Status.SENT),
+                n_failed=_count(Delivery.Status.FAILED),
+            )
+        )
+
+    @admin.display(description=_("progress"))
+    def progress_summary(self, issue):
+        if issue.pk is None:
+            return "—"
+        return _("%(queued)s queued · %(sent)s sent · %(failed)s failed") % {
+            "queued": getattr(issue, "n_queued", 0),
+            "sent": getattr(issue, "n_sent", 0),
+            "failed": getattr(issue, "n_failed", 0),
+        }
+
+    @admin.display(description=_("preview"))
+    def previews(self, issue):
+        if issue.pk is None:
+            return _("Save the issue to preview it.")
+        return format_html(
+            '<a href="{}">{}</a> · <a href="{}">{}</a>',
+            reverse("admin:newsletter_issue_preview", args=[issue.pk, sending.FREE]),
+            _("as a free reader"),
+            reverse("admin:newsletter_issue_preview", args=[issue.pk, sending.PAID]),
+            _("as a paid reader"),
+        )
+
+    def get_urls(self):
+        preview = self.admin_site.admin_view(self.preview_view)
+        return [
+            path("<int:pk>/preview/<str:variant>/", preview, name="newsletter_issue_preview"),
+            *super().get_urls(),
+        ]
+
+    # The email's own inline styles, shown as the reader will see them (no scripts allowed).
+    @csp_update({"style-src": ["'unsafe-inline'"]})
+    def preview_view(self, request, pk, variant):
+        if variant not in (sending.FREE, sending.PAID):
+            raise Http404
+        issue = get_object_or_404(Issue.objects.select_related("note"), pk=pk)
+        if not self.has_view_permission(request, issue):
+            raise Http404
+        return HttpResponse(sending.render_issue(issue, variant).html)
+
+    @admin.action(description=_("Schedule (at its send time, or now)"))
+    def schedule(self, request, queryset):
+        count = 0
+        for issue in queryset.filter(status__in=[Issue.Status.DRAFT, Issue.Status.CANCELLED]):
+            if issue.note_id is None and not issue.body:
+                self.message_user(request, _("%s has no note and no body.") % issue, messages.ERROR)
+                continue
+            sending.schedule(issue, issue.scheduled_at or timezone.now())
+            count += 1
+        self.message_user(
+            request, ngettext("%d issue scheduled.", "%d issues scheduled.", count) % count
+        )
+
+    @admin.action(description=_("Cancel (stops sending; sent mail stays sent)"))
+    def cancel(self, request, queryset):
+        count = queryset.filter(
+            status__in=[Issue.Status.DRAFT, Issue.Status.SCHEDULED, Issue.Status.SENDING]
+        ).update(status=Issue.Status.CANCELLED)
+        self.message_user(
+            request, ngettext("%d issue cancelled.", "%d issues cancelled.", count) % count
+        )
+
+    @admin.action(description=_("Send a test to me (free and paid versions)"))
+    def send_test(self, request, queryset):
+        if not request.user.email:
+            self.message_user(request, _("Your account has no email address."), messages.ERROR)
+            return
+        for issue in queryset.select_related("note"):
+            for variant in (sending.FREE, sending.PAID):
+                sending.send_test(issue, request.user.email, variant)
+        self.message_user(request, _("Test sent to %s.") % request.user.email)
+
+
+@admin.register(Delivery)
+class DeliveryAdmin(admin.ModelAdmin):
+    list_display = ["issue", "subscriber", "status", "attempts", "sent_at", "last_error"]
+    list_filter = ["status", "issue"]
+    search_fields = ["subscriber__email", "message_id"]
+    list_select_related = ["issue", "issue__note", "subscriber"]
+    readonly_fields = [f.name for f in Delivery._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -481,5 +481,9 @@ def send_test(issue: Issue, to: str, variant: str) -> None:
     """The admin's "send a test to me": the real message, to one address, outside the audience."""
     rendered = render_issue(issue, variant)
     message = build_message(issue, rendered, to, TOKEN_PLACEHOLDER, message_id(0, issue.pk))
-    message.subject = _("[Test] %(subject)s") % {"subject": rendered.subject}
+    label = _("paid version") if variant == PAID else _("free version")
+    message.subject = _("[Test, %(label)s] %(subject)s") % {
+        "label": label,
+        "subject": rendered.subject,
+    }
     message.send()
