@@ -11,6 +11,7 @@ import re
 import uuid
 from functools import wraps
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db.models import Min
 from django.http import HttpResponse
@@ -47,6 +48,10 @@ def invalidate() -> None:
     cache.delete(STATE_KEY)
 
 
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
 def _timeout(state) -> int:
     if state["next_change"]:
         seconds = int((state["next_change"] - timezone.now()).total_seconds()) + 1
@@ -64,17 +69,21 @@ def conditional_cached(view):
         reader = reader_for(request)
         state = current_state()
         language = getattr(request, "LANGUAGE_CODE", "")
-        fingerprint = f"{state['version']}|{reader.cache_key}|{language}|{request.get_full_path()}"
-        etag = '"' + hashlib.sha256(fingerprint.encode()).hexdigest()[:32] + '"'
+        page = f"{state['version']}|{reader.cache_key}|{language}|{request.get_full_path()}"
+        # The browser's copy holds a CSRF token for its cookie: a new cookie means a new ETag.
+        csrf_cookie = request.COOKIES.get(settings.CSRF_COOKIE_NAME, "")
+        etag = '"' + _digest(f"{page}|{csrf_cookie}") + '"'
         last_modified = int(state["since"].timestamp())
         not_modified = get_conditional_response(request, etag=etag, last_modified=last_modified)
         if not_modified is not None:
             return _finish(not_modified, etag, last_modified, reader)
         anonymous = not request.user.is_authenticated
-        key = f"notes:page:{etag}"
+        key = f"notes:page:{_digest(page)}"
         stored = cache.get(key) if anonymous else None
         if stored is not None:
-            content = stored["content"].replace(_CSRF_PLACEHOLDER, get_token(request).encode())
+            content = stored["content"]
+            if _CSRF_PLACEHOLDER in content:  # only pages with a form set the CSRF cookie
+                content = content.replace(_CSRF_PLACEHOLDER, get_token(request).encode())
             response = HttpResponse(content, content_type=stored["content_type"])
             response["X-Solo-Cache"] = "hit"
         else:

@@ -11,6 +11,7 @@ from django.test import Client, RequestFactory
 @pytest.mark.parametrize("url", ["/", "/notes/hello/", "/feed/", "/feed/atom/", "/tags/ai/"])
 def test_unchanged_pages_answer_304(client, make_note, url):
     make_note("Hello", tags=["ai"])
+    client.get(url)  # the first visit may set the CSRF cookie, which is part of the ETag
     first = client.get(url)
     assert first.status_code == 200
     assert first["ETag"] and first["Last-Modified"]
@@ -59,3 +60,12 @@ def test_cached_page_gives_each_reader_a_working_csrf_token(make_note):
     assert (
         CsrfViewMiddleware(lambda r: None).process_view(other, lambda r: None, (), {}) is not None
     )
+
+
+@pytest.mark.django_db
+def test_new_csrf_cookie_gets_a_fresh_page_not_a_304(make_note):
+    make_note("Hello")
+    reader = Client()
+    first = reader.get("/")
+    reader.cookies["csrftoken"] = "x" * 32  # e.g. rotated by a sign-in since
+    assert reader.get("/", HTTP_IF_NONE_MATCH=first["ETag"]).status_code == 200
