@@ -57,6 +57,9 @@ def on_invoice_payment_failed(obj: dict, event: StripeEvent) -> str:
     subscription_id = _subscription_of_invoice(obj)
     if not subscription_id:
         return "no subscription"
+    already_past_due = Subscription.objects.filter(
+        stripe_id=subscription_id, status=Subscription.Status.PAST_DUE
+    ).exists()
     subscription = sync.sync_subscription(subscription_id)
     if subscription is None:
         return f"{subscription_id} unknown"
@@ -65,6 +68,8 @@ def on_invoice_payment_failed(obj: dict, event: StripeEvent) -> str:
         subscription.status = Subscription.Status.PAST_DUE
         subscription.past_due_since = subscription.past_due_since or timezone.now()
         subscription.save(update_fields=["status", "past_due_since", "updated_at"])
+    if already_past_due:  # Stripe retries the card several times: one email is enough
+        return f"{subscription_id} still past_due"
     email_payment_failed(subscription.subscriber.email)
     return f"{subscription_id} past_due, reader emailed"
 

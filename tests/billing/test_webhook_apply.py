@@ -104,6 +104,14 @@ def test_a_failed_renewal_marks_past_due_and_emails_the_reader(
     assert "did not go through" in received.message["Subject"]
     assert "https://billing.stripe.com/p/login/test_solo" in received.message.get_content()
 
+    # Stripe retries the card a few days later and fails again: no second email.
+    with django_capture_on_commit_callbacks(execute=True):
+        post_event(
+            payloads.event("invoice.payment_failed", payloads.invoice("sub_fail", customer.id))
+        )
+    assert len(smtp_server.messages) == 1
+    assert Subscription.objects.get(stripe_id="sub_fail").past_due_since == mirror.past_due_since
+
 
 def test_a_renewal_paid_moves_the_period_end_and_clears_past_due(
     local_stripe, post_event, customer
