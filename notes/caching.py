@@ -39,8 +39,18 @@ def current_state() -> dict:
             status=Note.Status.PUBLISHED, published_at__gt=now
         ).aggregate(first=Min("published_at"))["first"]
         state = {"version": uuid.uuid4().hex, "since": now, "next_change": next_change}
-        cache.set(STATE_KEY, state, None)
+        cache.set(STATE_KEY, state, _state_timeout())
     return state
+
+
+def _state_timeout() -> int | None:
+    """Forever in a shared cache (Redis), which `invalidate()` reaches from any process.
+
+    A process-local cache (no REDIS_URL) cannot hear `import_notes` run from a shell, so there
+    the state is re-read every 30 seconds.
+    """
+    backend = settings.CACHES["default"]["BACKEND"]
+    return 30 if backend.endswith(("LocMemCache", "DummyCache")) else None
 
 
 def invalidate() -> None:
