@@ -94,3 +94,22 @@ def test_teaser_without_paywall_line_is_the_first_two_paragraphs():
     before, after = split_teaser(body)
     assert before == "One.\n\n```\ncode\n\nstill code\n```"
     assert after == "Three.\n\nFour."
+
+
+@pytest.mark.parametrize(
+    "text,html",
+    [
+        (
+            "C'est d'**abord** une *affaire*.",
+            "C'est d'<strong>abord</strong> une <em>affaire</em>.",
+        ),
+        (
+            "L'*été* à **Dakar** : « *vraiment* » !",
+            "L'<em>été</em> à <strong>Dakar</strong> : « <em>vraiment</em> » !",
+        ),
+        ("**Note :** le *modèle*", "<strong>Note :</strong> le <em>modèle</em>"),
+        ("Texte\u00a0**gras**\u00a0!", "Texte&nbsp;<strong>gras</strong>&nbsp;!"),
+    ],
+)
+def test_french_italic_and_bold(text, html):
+    assert render_markdown(text) == f"<p>{html}</p>"
