@@ -74,7 +74,10 @@ def checkout(request, slug):
             return pricing(request, form=form, status=400)
         email = normalize_email(form.cleaned_data["email"])
         subscriber = Subscriber.objects.filter(email__iexact=email).first()
-    customer = subscriber.stripe_customers.first() if subscriber else None
+    # Reuse the Stripe customer of a signed-in reader only: an anonymous checkout for a known
+    # address must not reach that reader's billing details (see _may_sign_in).
+    signed_in = request.user.is_authenticated and subscriber is not None
+    customer = subscriber.stripe_customers.first() if signed_in else None
     site = settings.SITE_URL
     try:
         session = stripe_api.create_checkout_session(
@@ -106,7 +109,11 @@ def success(request):
         session = stripe_api.retrieve_checkout_session(session_id)
     except stripe_api.StripeError:
         raise Http404 from None
-    subscriber = sync.apply_checkout_session(session)
+    try:
+        subscriber = sync.apply_checkout_session(session)
+    except stripe_api.StripeError:  # the webhook will apply it; the reader can sign in later
+        logger.exception("Applying Checkout Session %s failed", session_id)
+        return render(request, "billing/success.html", {"paid": False}, status=202)
     if subscriber is None:
         return render(request, "billing/success.html", {"paid": False}, status=202)
     started_here = session_id in request.session.get(CHECKOUTS_SESSION_KEY, [])

@@ -151,3 +151,25 @@ def test_a_signed_in_reader_checks_out_with_their_existing_stripe_customer(
     request = rf.get("/")
     request.user = subscriber.user
     assert reader_for(request).is_paid
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_anonymous_checkout_never_reuses_a_known_readers_stripe_customer(
+    local_stripe, monthly, client, smtp_server
+):
+    """A reader paid through the dashboard and never signed in: paying again with their address,
+    anonymously, neither reuses their customer nor signs into their account."""
+    reader = Subscriber.objects.create(email="cy@example.com", status="active")
+    theirs = local_stripe.create_customer("cy@example.com")
+    Customer.objects.create(stripe_id=theirs.id, subscriber=reader)
+
+    response = client.post("/billing/checkout/monthly/", {"email": "cy@example.com"})
+    session_id = response["Location"].rsplit("/", 1)[1]
+    assert local_stripe.client.v1.checkout.sessions.retrieve(session_id)["customer"] is None
+    local_stripe.pay(response["Location"])
+    client.get(f"/billing/success/?session_id={session_id}")
+
+    assert "_auth_user_id" not in client.session
+    assert Customer.objects.filter(subscriber=reader).count() == 2
+    [received] = smtp_server.wait_for(1)
+    assert received.rcpt_tos == ["cy@example.com"]
