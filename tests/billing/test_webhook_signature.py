@@ -72,3 +72,15 @@ def test_without_a_webhook_secret_the_endpoint_does_not_exist(settings, client):
 
 def test_get_is_not_allowed(local_stripe, client):
     assert client.get("/billing/webhook/").status_code == 405
+
+
+def test_an_oversized_body_gets_400(local_stripe, client):
+    body = '{"pad": "' + "x" * 3_000_000 + '"}'
+    response = client.post(
+        "/billing/webhook/",
+        data=body,
+        content_type="application/json",
+        headers={"Stripe-Signature": sign_stripe_payload(body, "whsec_test_solo")},
+    )
+    assert response.status_code == 400
+    assert not StripeEvent.objects.exists()
