@@ -119,6 +119,8 @@ def import_file(path: Path, dry_run: bool = False) -> ImportResult:
         outcome = "created"
         note = Note()
     else:
+        if fields["published_at"] is None:  # a file without a date keeps the note's date
+            fields["published_at"] = note.published_at
         same = all(getattr(note, name) == value for name, value in fields.items())
         same_tags = sorted(t.name for t in note.tags.all()) == sorted(tag_names)
         outcome = "unchanged" if same and same_tags else "updated"

@@ -86,3 +86,29 @@ def test_author_saves_a_note_in_admin_and_readers_see_it(admin_client, client):
     assert response.status_code == 302, response.content.decode()[:2000]
     page = client.get("/notes/lete-a-dakar/")
     assert "<strong>Dakar</strong>" in page.content.decode()
+
+
+@pytest.mark.django_db
+def test_author_uploads_an_image_from_the_editor(admin_client, settings, tmp_path):
+    import io
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
+
+    settings.MEDIA_ROOT = tmp_path
+    buffer = io.BytesIO()
+    Image.new("RGB", (40, 30), "teal").save(buffer, format="PNG")
+    image = SimpleUploadedFile("chart.png", buffer.getvalue(), content_type="image/png")
+    response = admin_client.post(
+        "/markdownx/upload/", {"image": image}, HTTP_X_REQUESTED_WITH="XMLHttpRequest"
+    )
+    assert response.status_code == 200
+    code = response.json()["image_code"]
+    assert code.startswith("![](") and "/media/notes/" in code
+    assert any(tmp_path.rglob("*.png"))
+
+    svg = SimpleUploadedFile("x.svg", b"<svg onload='alert(1)'/>", content_type="image/svg+xml")
+    refused = admin_client.post(
+        "/markdownx/upload/", {"image": svg}, HTTP_X_REQUESTED_WITH="XMLHttpRequest"
+    )
+    assert refused.status_code == 400

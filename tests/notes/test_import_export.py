@@ -119,3 +119,16 @@ def test_export_then_import_into_empty_site_then_export_is_identical(tmp_path, m
         "cuid: clr6xk2ab000208l4dq1e7h3c"
         in (first / ("note-001-premiers-pas-avec-un-modele-local.md")).read_text()
     )
+
+
+@pytest.mark.django_db
+def test_file_without_date_is_published_now_and_stays_unchanged_on_reimport(tmp_path):
+    undated = tmp_path / "undated.md"
+    undated.write_text("---\ntitle: No date here\n---\n\nBody.\n")
+    out, _ = run("import_notes", str(undated))
+    assert "1 created" in out
+    published_at = Note.objects.get(slug="no-date-here").published_at
+    assert published_at is not None
+    out, _ = run("import_notes", str(undated))
+    assert "1 unchanged" in out
+    assert Note.objects.get(slug="no-date-here").published_at == published_at
