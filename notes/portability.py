@@ -122,7 +122,8 @@ def import_file(path: Path, dry_run: bool = False) -> ImportResult:
         if fields["published_at"] is None:  # a file without a date keeps the note's date
             fields["published_at"] = note.published_at
         same = all(getattr(note, name) == value for name, value in fields.items())
-        same_tags = sorted(t.name for t in note.tags.all()) == sorted(tag_names)
+        wanted = sorted({slug_from(name, 100) for name in tag_names})
+        same_tags = sorted(t.slug for t in note.tags.all()) == wanted
         outcome = "unchanged" if same and same_tags else "updated"
     if dry_run or outcome == "unchanged":
         return ImportResult(path, outcome, fields["slug"])
