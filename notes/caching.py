@@ -87,7 +87,8 @@ def conditional_cached(view):
         not_modified = get_conditional_response(request, etag=etag, last_modified=last_modified)
         if not_modified is not None:
             return _finish(not_modified, etag, last_modified, reader)
-        anonymous = not request.user.is_authenticated
+        # Arbitrary query strings would let anyone fill the cache: only `?page=` is cached.
+        anonymous = not request.user.is_authenticated and set(request.GET) <= {"page"}
         key = f"notes:page:{_digest(page)}"
         stored = cache.get(key) if anonymous else None
         if stored is not None:

@@ -69,3 +69,12 @@ def test_new_csrf_cookie_gets_a_fresh_page_not_a_304(make_note):
     first = reader.get("/")
     reader.cookies["csrftoken"] = "x" * 32  # e.g. rotated by a sign-in since
     assert reader.get("/", HTTP_IF_NONE_MATCH=first["ETag"]).status_code == 200
+
+
+@pytest.mark.django_db
+def test_random_query_strings_do_not_fill_the_page_cache(client, make_note):
+    make_note("Hello")
+    client.get("/?utm_source=x")
+    assert "X-Solo-Cache" not in client.get("/?utm_source=x")
+    client.get("/?page=1")
+    assert client.get("/?page=1")["X-Solo-Cache"] == "hit"
