@@ -372,11 +372,15 @@ def _sender(issue: Issue, prepared: dict, jobs: list[Job], results: queue.Queue,
                     data = variant.for_recipient(job.email, token, msgid)
                     connection.connection.sendmail(from_addr, [job.email], data)
                 else:
-                    message = build_message(issue, variant.rendered, job.email, token, msgid)
-                    message.body = message.body.replace(TOKEN_PLACEHOLDER, token)
-                    html, mimetype = message.alternatives[0]
-                    message.alternatives = [(html.replace(TOKEN_PLACEHOLDER, token), mimetype)]
-                    connection.send_messages([message])
+                    rendered = variant.rendered
+                    personal = Rendered(
+                        rendered.subject,
+                        rendered.text.replace(TOKEN_PLACEHOLDER, token),
+                        rendered.html.replace(TOKEN_PLACEHOLDER, token),
+                    )
+                    connection.send_messages(
+                        [build_message(issue, personal, job.email, token, msgid)]
+                    )
             except (smtplib.SMTPRecipientsRefused, smtplib.SMTPResponseException) as exc:
                 code = _smtp_code(exc) or 451
                 results.put(Outcome(job, ok=False, permanent=code >= 500, error=str(exc)[:500]))
@@ -385,6 +389,11 @@ def _sender(issue: Issue, prepared: dict, jobs: list[Job], results: queue.Queue,
                 # Connection lost: this and the remaining rows go back to the queue.
                 for rest in jobs[index:]:
                     results.put(Outcome(rest, ok=False, error=f"connection: {exc}"[:500]))
+                return
+            except Exception as exc:  # noqa: BLE001 - every job must report, or the batch waits
+                log.exception("newsletter: unexpected error sending delivery %s", job.delivery_id)
+                for rest in jobs[index:]:
+                    results.put(Outcome(rest, ok=False, error=f"error: {exc!r}"[:500]))
                 return
             # Wait until the row is marked sent, so a crash can repeat at most one message per
             # connection (rule 2: duplicates bounded by the messages in flight).

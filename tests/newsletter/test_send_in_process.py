@@ -1,6 +1,6 @@
 """Sending without a worker (tasks run eagerly): what one batch puts on the wire."""
 
-from newsletter import sending
+from newsletter import sending, subscribing
 from newsletter.models import Delivery, Issue, Subscriber
 from tests.fixtures_newsletter import SECRET, TEASER, make_subscribers
 
@@ -21,3 +21,20 @@ def test_public_note_reaches_each_active_reader_once(
     body = messages[0].message.get_body(("plain",)).get_content()
     assert TEASER in body and SECRET in body
     assert Delivery.objects.filter(status=Delivery.Status.SENT).count() == 5
+
+
+def test_non_smtp_backends_get_the_same_message_per_recipient(
+    public_note, settings, mailoutbox, django_capture_on_commit_callbacks
+):
+    """`make run` writes mail to files: the per-recipient parts are filled in there too."""
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    readers = make_subscribers(2)
+    with django_capture_on_commit_callbacks(execute=True):
+        sending.schedule(Issue.objects.create(note=public_note))
+    assert sorted(m.to[0] for m in mailoutbox) == sorted(r.email for r in readers)
+    for message in mailoutbox:
+        [reader] = [r for r in readers if r.email == message.to[0]]
+        url = subscribing.unsubscribe_url(reader.pk)
+        assert url in message.body and url in message.alternatives[0][0]
+        assert url in message.extra_headers["List-Unsubscribe"]
+        assert sending.TOKEN_PLACEHOLDER not in message.message().as_string()
