@@ -38,3 +38,19 @@ def test_non_smtp_backends_get_the_same_message_per_recipient(
         assert url in message.body and url in message.alternatives[0][0]
         assert url in message.extra_headers["List-Unsubscribe"]
         assert sending.TOKEN_PLACEHOLDER not in message.message().as_string()
+
+
+def test_optional_send_rate_limit_paces_the_batch(
+    public_note, smtp_server, settings, django_capture_on_commit_callbacks
+):
+    import time
+
+    settings.NEWSLETTER_RATE_LIMIT = 20  # messages per second
+    settings.NEWSLETTER_SMTP_CONNECTIONS = 2
+    make_subscribers(8)
+    started = time.monotonic()
+    with django_capture_on_commit_callbacks(execute=True):
+        sending.schedule(Issue.objects.create(note=public_note))
+    elapsed = time.monotonic() - started
+    assert len(smtp_server.wait_for(8)) == 8
+    assert elapsed >= 0.3  # 8 messages at 20/s: at least 7 intervals of 50 ms
