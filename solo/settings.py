@@ -210,7 +210,7 @@ FORM_RATE_LIMIT = env.str("FORM_RATE_LIMIT", default="20/h")
 NEWSLETTER_CLAIM_TIMEOUT = env.int("NEWSLETTER_CLAIM_TIMEOUT", default=300)
 # newsletter: SMTP connections each batch task keeps open in parallel (size to what the provider
 # allows), rows per batch task, and an optional send rate (messages/second per batch, 0 = none).
-NEWSLETTER_SMTP_CONNECTIONS = env.int("NEWSLETTER_SMTP_CONNECTIONS", default=4)
+NEWSLETTER_SMTP_CONNECTIONS = env.int("NEWSLETTER_SMTP_CONNECTIONS", default=6)
 NEWSLETTER_BATCH_SIZE = env.int("NEWSLETTER_BATCH_SIZE", default=200)
 NEWSLETTER_RATE_LIMIT = env.float("NEWSLETTER_RATE_LIMIT", default=0.0)
 
