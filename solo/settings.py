@@ -172,7 +172,7 @@ def _email_settings(url: str) -> dict:
         return {
             "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
             "EMAIL_HOST": parts.hostname or "localhost",
-            "EMAIL_PORT": parts.port or (465 if scheme == "smtps" else 587 if "tls" in scheme else 25),
+            "EMAIL_PORT": parts.port or {"smtps": 465, "smtp+tls": 587}.get(scheme, 25),
             "EMAIL_HOST_USER": unquote(parts.username or ""),
             "EMAIL_HOST_PASSWORD": unquote(parts.password or ""),
             "EMAIL_USE_SSL": scheme == "smtps",
@@ -195,7 +195,8 @@ STRIPE_API_BASE = env.str("STRIPE_API_BASE", default="")
 
 # --- Billing (billing app) --------------------------------------------------------------------
 BILLING_GRACE_DAYS = env.int("BILLING_GRACE_DAYS", default=3)  # past_due keeps access this long
-# Stripe's no-code portal login link (https://billing.stripe.com/p/login/…) for emails; else /account/
+# Stripe's no-code portal login link (https://billing.stripe.com/p/login/…) for emails;
+# without it, emails link to /account/.
 BILLING_PORTAL_LOGIN_URL = env.str("BILLING_PORTAL_LOGIN_URL", default="")
 SESAME_MAX_AGE = 15 * 60  # magic sign-in links: short-lived…
 SESAME_ONE_TIME = True  # …and single use

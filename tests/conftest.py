@@ -9,6 +9,7 @@ import shutil
 
 import pytest
 from django.conf import settings
+from django.db import connections
 
 from tests.support.celery_worker import CeleryWorker
 from tests.support.smtp import SMTPSink
@@ -100,13 +101,21 @@ def browser_page(live_server, monkeypatch):
         browser = playwright.chromium.launch(
             executable_path=shutil.which("chromium") or "/usr/bin/chromium",
             args=[
-                "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
             ],
         )
         context = browser.new_context()
         page = context.new_page()
         page.set_default_timeout(15_000)
         yield page
+        # The test's ORM calls under Playwright ran in another context with its own
+        # connection: close it here, or PostgreSQL cannot drop the test database afterwards.
+        connections.close_all()
         context.close()
         browser.close()

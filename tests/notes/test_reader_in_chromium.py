@@ -1,7 +1,6 @@
 """A reader in a real browser: home → a premium note (teaser and paywall) → its tag page."""
 
 import pytest
-from django.db import connections
 
 from notes.models import Note
 
@@ -9,13 +8,7 @@ from notes.models import Note
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
 def test_reader_goes_from_home_to_note_to_tag(browser_page, live_server, make_note, premium_body):
-    try:
-        reader_walk(browser_page, live_server, make_note, premium_body)
-    finally:
-        # Playwright's sync API runs in a greenlet where the ORM opens its own connection
-        # (asgiref's Local follows the context): close it here, or PostgreSQL refuses to drop
-        # the test database at the end of the session ("being accessed by other users").
-        connections.close_all()
+    reader_walk(browser_page, live_server, make_note, premium_body)
 
 
 def reader_walk(browser_page, live_server, make_note, premium_body):
