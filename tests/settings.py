@@ -6,7 +6,7 @@ os.environ.setdefault("SECRET_KEY", "test-only-secret-key-0123456789abcdefghijkl
 os.environ.setdefault("SECURE_SSL_REDIRECT", "false")
 os.environ.setdefault("SITE_URL", "http://testserver")
 os.environ.setdefault("ALLOWED_HOSTS", "testserver,localhost,127.0.0.1")
-# Each test run gets its own filesystem broker folder (a Celery worker started by a test inherits it).
+# Each test run gets its own filesystem broker folder (a worker started by a test inherits it).
 os.environ.setdefault("CELERY_FS_DIR", f"var/test-celery-{os.getpid()}")
 
 from solo.settings import *  # noqa: E402,F403

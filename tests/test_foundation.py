@@ -46,8 +46,12 @@ def test_production_refuses_to_start_without_secret_key():
 
 def test_deploy_check_is_clean_with_production_settings():
     result = _manage(
-        "check", "--deploy", "--fail-level", "WARNING",
-        DEBUG="false", SECRET_KEY="x" * 20 + "-production-secret-" + "y" * 20,
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+        DEBUG="false",
+        SECRET_KEY="x" * 20 + "-production-secret-" + "y" * 20,
         SECURE_SSL_REDIRECT="true",
     )
     assert result.returncode == 0, result.stdout + result.stderr

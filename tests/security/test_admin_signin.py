@@ -14,9 +14,7 @@ def author(db):
 
 
 def _sign_in(client, password, otp_token=""):
-    return client.post(
-        LOGIN, {"username": "author", "password": password, "otp_token": otp_token}
-    )
+    return client.post(LOGIN, {"username": "author", "password": password, "otp_token": otp_token})
 
 
 def test_author_without_authenticator_signs_in_with_password(client, author):

@@ -48,9 +48,17 @@ class CeleryWorker:
         log = open(self.log_path, "w")  # noqa: SIM115 - closed with the process
         self.process = subprocess.Popen(
             [
-                sys.executable, "-m", "celery", "-A", "solo", "worker",
-                "--pool=prefork", f"--concurrency={self.concurrency}",
-                "--without-gossip", "--without-mingle", "--without-heartbeat",
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "solo",
+                "worker",
+                "--pool=prefork",
+                f"--concurrency={self.concurrency}",
+                "--without-gossip",
+                "--without-mingle",
+                "--without-heartbeat",
                 "--loglevel=INFO",
             ],
             env=self.env(),

@@ -63,7 +63,8 @@ class SMTPSink:
         self.messages: list[Received] = []
         self.lock = threading.Lock()
         self.answer: str | None = None  # e.g. "451 4.3.0 try later" refuses every message
-        self.refusals: dict[str, str] = {}  # recipient -> SMTP answer (e.g. "550 5.1.1 no such user")
+        # recipient -> SMTP answer, e.g. "550 5.1.1 no such user"
+        self.refusals: dict[str, str] = {}
         self.delay = 0.0
         self._controller: Controller | None = None
 
@@ -84,7 +85,7 @@ class SMTPSink:
             return [rcpt for m in self.messages for rcpt in m.rcpt_tos]
 
     def wait_for(self, count: int, timeout: float = 30.0) -> list[Received]:
-        """Wait until at least `count` messages arrived; returns them (fails the test on timeout)."""
+        """Wait until at least `count` messages arrived and return them; fail on timeout."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             with self.lock:

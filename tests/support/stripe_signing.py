@@ -1,4 +1,7 @@
-"""Stripe webhook signatures computed exactly as Stripe does: t=<unix>,v1=HMAC-SHA256(secret, "t.payload")."""
+"""Stripe webhook signatures, computed as Stripe does.
+
+The header is t=<unix>,v1=HMAC-SHA256(secret, "t.payload").
+"""
 
 import hashlib
 import hmac
