@@ -40,3 +40,10 @@ class SoloAdminSite(admin.AdminSite):
     index_title = _("Dashboard")
     login_form = SignInForm
     login_template = "admin/solo_login.html"
+
+    def index(self, request, extra_context=None):
+        """The admin index, with the author's figures and charts above the app list."""
+        from . import dashboard  # imports every app's models: only once the registry is ready
+
+        extra_context = {**(extra_context or {}), "dashboard": dashboard.dashboard()}
+        return super().index(request, extra_context=extra_context)
