@@ -1,0 +1,65 @@
+"""The dashboard's SQL does not grow with subscribers, subscriptions, issues or deliveries."""
+
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from billing.models import Comp, Customer, Subscription
+from newsletter.models import Delivery, Issue, Subscriber
+
+from .data import known_data_set
+
+pytestmark = pytest.mark.django_db
+
+
+def _grow(n: int) -> None:
+    """n more subscribers, half of them paying, a comp each tenth, and an issue to all of them."""
+    now = timezone.now()
+    readers = Subscriber.objects.bulk_create(
+        Subscriber(email=f"bulk{i}@example.com", status="active") for i in range(n)
+    )
+    customers = Customer.objects.bulk_create(
+        Customer(stripe_id=f"cus_bulk{i}", subscriber=r) for i, r in enumerate(readers[: n // 2])
+    )
+    Subscription.objects.bulk_create(
+        Subscription(
+            stripe_id=f"sub_bulk{i}",
+            customer=c,
+            subscriber=c.subscriber,
+            status="active",
+            amount=500,
+            currency="eur",
+            interval="month" if i % 2 else "year",
+            stripe_created=now - timedelta(days=i % 300),
+            state_at=now,
+        )
+        for i, c in enumerate(customers)
+    )
+    Comp.objects.bulk_create(Comp(subscriber=r) for r in readers[::10])
+    for k in range(3):
+        issue = Issue.objects.create(subject=f"Bulk {k}", status="sent", started_at=now)
+        Delivery.objects.bulk_create(
+            Delivery(issue=issue, subscriber=r, status="failed" if i % 7 == 0 else "sent")
+            for i, r in enumerate(readers)
+        )
+
+
+def test_the_dashboard_runs_the_same_queries_for_few_and_many_subscribers(
+    admin_client, django_assert_max_num_queries
+):
+    known_data_set()
+    admin_client.get(reverse("admin:index"))  # warm the session and content types
+    with CaptureQueriesContext(connection) as small:
+        page = admin_client.get(reverse("admin:index"))
+    assert page.status_code == 200
+
+    _grow(400)
+    with django_assert_max_num_queries(len(small)):
+        page = admin_client.get(reverse("admin:index"))
+    # 5 known + 200 paying + 20 comps among readers who do not pay.
+    assert 'id="dash-paid">225</dd>' in page.content.decode()
+    assert len(small) <= 25, [q["sql"][:80] for q in small]
