@@ -16,4 +16,6 @@ urlpatterns = [
     path("account/logout/", views.logout_view, name="logout"),
     path("feed/private/<str:token>/", PrivateNotesFeed(), name="private_feed"),
     path("account/newsletter/", views.newsletter_preference, name="newsletter"),
+    path("account/data.json", views.account_data, name="account_data"),
+    path("account/erase/", views.account_erase, name="account_erase"),
 ]

@@ -8,7 +8,13 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.db import transaction
-from django.http import Http404, HttpResponse, HttpResponseBadRequest, HttpResponseRedirect
+from django.http import (
+    Http404,
+    HttpResponse,
+    HttpResponseBadRequest,
+    HttpResponseRedirect,
+    JsonResponse,
+)
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -16,10 +22,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_ratelimit.decorators import ratelimit
 from sesame.utils import get_query_string, get_user
 
+from newsletter import privacy
 from newsletter.models import Subscriber, normalize_email
 from solo.tasks import send_email
 
@@ -251,6 +258,42 @@ def newsletter_preference(request):
     subscriber.save(update_fields=["status", "unsubscribed_at"])
     messages.success(request, _("Your newsletter preference is saved."))
     return redirect("billing:account")
+
+
+@require_GET
+def account_data(request):
+    """The reader's data as a JSON download (GDPR access and portability)."""
+    subscriber = _subscriber(request)
+    if subscriber is None:
+        return redirect("billing:login")
+    data = privacy.export_data(subscriber)
+    response = JsonResponse(data, json_dumps_params={"indent": 2, "ensure_ascii": False})
+    response["Content-Disposition"] = 'attachment; filename="my-data.json"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@require_http_methods(["GET", "POST"])
+def account_erase(request):
+    """GET: what erasure means, and a button; POST: erase and sign out (GDPR erasure)."""
+    subscriber = _subscriber(request)
+    if subscriber is None:
+        return redirect("billing:login")
+    # A running membership must be cancelled first, or Stripe would go on charging a reader
+    # the site can no longer name.
+    paying = (
+        subscriber.subscriptions.exclude(status__in=["canceled", "incomplete_expired"])
+        .filter(cancel_at_period_end=False)
+        .exists()
+    )
+    if request.method == "POST" and not paying:
+        privacy.erase(subscriber)
+        logout(request)
+        messages.success(request, _("Your personal data has been erased."))
+        return redirect("/")
+    status = 409 if request.method == "POST" else 200
+    context = {"paying": paying, "subscriber": subscriber}
+    return render(request, "billing/account_erase.html", context, status=status)
 
 
 @require_POST

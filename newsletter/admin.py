@@ -1,6 +1,7 @@
 """The newsletter desk: subscribers, issues (schedule, cancel, test, preview), deliveries."""
 
 import csv
+import json
 
 from csp.decorators import csp_update
 from django.contrib import admin, messages
@@ -13,7 +14,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from . import sending
+from . import privacy, sending
 from .models import Delivery, Issue, Subscriber, WelcomeEmail
 
 
@@ -24,7 +25,7 @@ class SubscriberAdmin(admin.ModelAdmin):
     search_fields = ["email", "name"]
     readonly_fields = ["created_at", "confirmed_at", "unsubscribed_at", "hard_bounces"]
     raw_id_fields = ["user"]
-    actions = ["export_csv"]
+    actions = ["export_csv", "export_personal_data", "erase_personal_data"]
     date_hierarchy = "created_at"
 
     @admin.action(description=_("Export selected subscribers as CSV"))
@@ -37,6 +38,37 @@ class SubscriberAdmin(admin.ModelAdmin):
         for row in queryset.order_by("pk").values_list(*fields).iterator(chunk_size=2000):
             writer.writerow(["" if value is None else value for value in row])
         return response
+
+    @admin.action(description=_("Download the personal data of selected subscribers (JSON)"))
+    def export_personal_data(self, request, queryset):
+        data = [privacy.export_data(s) for s in queryset.select_related("user").order_by("pk")]
+        response = HttpResponse(
+            json.dumps(data, indent=2, ensure_ascii=False),
+            content_type="application/json; charset=utf-8",
+        )
+        response["Content-Disposition"] = 'attachment; filename="subscribers-data.json"'
+        return response
+
+    @admin.action(
+        description=_("Erase the personal data of selected subscribers"),
+        permissions=["change"],
+    )
+    def erase_personal_data(self, request, queryset):
+        erased = 0
+        for subscriber in queryset:
+            if not privacy.is_erased(subscriber):
+                privacy.erase(subscriber)
+                erased += 1
+        self.message_user(
+            request,
+            ngettext(
+                "%(count)d subscriber erased; delivery counts are kept.",
+                "%(count)d subscribers erased; delivery counts are kept.",
+                erased,
+            )
+            % {"count": erased},
+            messages.SUCCESS,
+        )
 
 
 @admin.register(WelcomeEmail)
