@@ -334,8 +334,9 @@ def bar_chart(title, labels, series, *, fmt=str, label_every=1, width=640, heigh
         else ""
     )
     table = format_html(
-        '<table class="visually-hidden"><caption>{}</caption><thead><tr><th scope="col">{}</th>{}'
-        "</tr></thead><tbody>{}</tbody></table>",
+        # A table sizes itself to its content: the wrapper is what hides it (1 px, clipped).
+        '<div class="visually-hidden dash-data"><table><caption>{}</caption><thead><tr>'
+        '<th scope="col">{}</th>{}</tr></thead><tbody>{}</tbody></table></div>',
         title,
         _("Period"),
         format_html_join("", '<th scope="col">{}</th>', ((s.name,) for s in series)),

@@ -42,7 +42,7 @@ def test_signups_per_day_over_90_days(admin_client):
     assert "<desc>" in chart
     # The same numbers, as a table for screen readers.
     assert chart.count('<tr><th scope="row">') == 90
-    assert 'class="visually-hidden"' in chart
+    assert 'class="visually-hidden dash-data"' in chart
     assert "style=" not in chart and "<script" not in chart
 
 
