@@ -268,7 +268,8 @@ def bar_chart(title, labels, series, *, fmt=str, label_every=1, width=640, heigh
     peak = max([v for s in series for v in s.values] + [0])
     scale = plot_h / peak if peak else 0
     group_w = plot_w / max(len(labels), 1)
-    bar_w = group_w * 0.8 / len(series)
+    bar_w = min(group_w * 0.8 / len(series), 40)  # a lone issue is not a wall of colour
+    pad = (group_w - bar_w * len(series)) / 2
     bars = []
     for i, label in enumerate(labels):
         for j, s in enumerate(series):
@@ -277,7 +278,7 @@ def bar_chart(title, labels, series, *, fmt=str, label_every=1, width=640, heigh
             bars.append(
                 (
                     s.css_class,
-                    f"{left + i * group_w + group_w * 0.1 + j * bar_w:.2f}",
+                    f"{left + i * group_w + pad + j * bar_w:.2f}",
                     f"{top + plot_h - h:.2f}",
                     f"{bar_w:.2f}",
                     f"{h:.2f}",
@@ -285,10 +286,17 @@ def bar_chart(title, labels, series, *, fmt=str, label_every=1, width=640, heigh
                     f"{label} — {s.name}: {fmt(value)}",
                 )
             )
+    last = len(labels) - 1
     ticks = [
-        (f"{left + i * group_w + group_w / 2:.2f}", f"{height - 6}", label)
+        # The last label ends at the right edge instead of running off it.
+        (
+            f"{left + i * group_w + group_w / 2:.2f}" if i < last else f"{width - 2}",
+            f"{height - 6}",
+            "end" if i == last and last else "middle",
+            label,
+        )
         for i, label in enumerate(labels)
-        if i % label_every == 0 or i == len(labels) - 1
+        if i % label_every == 0 or i == last
     ]
     total = ", ".join(f"{s.name}: {fmt(s.values[-1])}" for s in series) if labels else ""
     desc = _("%(first)s to %(last)s; latest %(latest)s; highest %(peak)s.") % {
@@ -321,7 +329,7 @@ def bar_chart(title, labels, series, *, fmt=str, label_every=1, width=640, heigh
             bars,
         ),
         ticks=format_html_join(
-            "", '<text class="dash-axis" x="{}" y="{}" text-anchor="middle">{}</text>', ticks
+            "", '<text class="dash-axis" x="{}" y="{}" text-anchor="{}">{}</text>', ticks
         ),
     )
     legend = (
