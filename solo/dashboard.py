@@ -11,10 +11,12 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
+from django.db import connection
 from django.db.models import (
+    BooleanField,
     Case,
     Count,
-    Exists,
+    ExpressionWrapper,
     F,
     FloatField,
     OuterRef,
@@ -124,27 +126,52 @@ def monthly_history(now=None, currency: str = "") -> dict:
             for i, moment in enumerate(moments)
         }
     )
-    has_any = Exists(Subscription.objects.filter(subscriber=OuterRef("pk"))) | Exists(
-        Comp.objects.filter(subscriber=OuterRef("pk"))
-    )
-    readers = Subscriber.objects.filter(has_any).aggregate(
-        **{f"p{i}": Count("pk", filter=_paid_at(moment)) for i, moment in enumerate(moments)}
-    )
+    readers = _paid_readers_at(moments)
     return {
         "labels": labels,
-        "paid_readers": [readers[f"p{i}"] for i in range(MONTHS)],
+        "paid_readers": readers,
         "mrr": [round(revenue[f"m{i}"] or 0) for i in range(MONTHS)],
     }
 
 
-def _paid_at(moment: datetime) -> Q:
-    live = Subscription.objects.filter(_live_at(moment), subscriber=OuterRef("pk"))
-    comped = Comp.objects.filter(
-        Q(until__isnull=True) | Q(until__gt=moment),
-        created_at__lte=moment,
-        subscriber=OuterRef("pk"),
+def _paid_readers_at(moments: list[datetime]) -> list[int]:
+    """Distinct paid readers at each moment, in one query over every paid spell.
+
+    A spell is a subscription (from its creation until it ended) or a comp (until its end date);
+    counting distinct subscribers over both keeps a comped payer from counting twice. This reads
+    each spell once, where an EXISTS per subscriber and month took a second at 100,000 readers.
+    """
+    spell_columns = ("subscriber_id", "s_start", "s_end", "s_open")
+    subscriptions = (
+        Subscription.objects.filter(status__in=LIVE + ENDED)
+        .annotate(
+            s_start=F("stripe_created"),
+            s_end=F("canceled_at"),
+            s_open=Case(
+                When(status__in=LIVE, then=Value(True)),
+                default=Value(False),
+                output_field=BooleanField(),
+            ),
+        )
+        .values_list(*spell_columns)
     )
-    return Q(Exists(live)) | Q(Exists(comped))
+    comps = Comp.objects.annotate(
+        s_start=F("created_at"),
+        s_end=F("until"),
+        s_open=ExpressionWrapper(Q(until__isnull=True), output_field=BooleanField()),
+    ).values_list(*spell_columns)
+    spells_sql, params = subscriptions.union(comps, all=True).query.sql_with_params()
+    paid_at = (
+        "COUNT(DISTINCT CASE WHEN s_start <= %s AND (s_open OR s_end > %s) THEN subscriber_id END)"
+    )
+    counts = ", ".join([paid_at] * len(moments))
+    adapt = connection.ops.adapt_datetimefield_value
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {counts} FROM ({spells_sql}) spells",  # noqa: S608 (no user input)
+            [*(adapt(m) for m in moments for _twice in range(2)), *params],
+        )
+        return list(cursor.fetchone())
 
 
 def signups_per_day(now=None) -> dict:
