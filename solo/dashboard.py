@@ -144,6 +144,7 @@ def _paid_readers_at(moments: list[datetime]) -> list[int]:
     spell_columns = ("subscriber_id", "s_start", "s_end", "s_open")
     subscriptions = (
         Subscription.objects.filter(status__in=LIVE + ENDED)
+        .order_by()  # SQLite refuses ORDER BY inside UNION parts
         .annotate(
             s_start=F("stripe_created"),
             s_end=F("canceled_at"),
@@ -155,11 +156,15 @@ def _paid_readers_at(moments: list[datetime]) -> list[int]:
         )
         .values_list(*spell_columns)
     )
-    comps = Comp.objects.annotate(
-        s_start=F("created_at"),
-        s_end=F("until"),
-        s_open=ExpressionWrapper(Q(until__isnull=True), output_field=BooleanField()),
-    ).values_list(*spell_columns)
+    comps = (
+        Comp.objects.order_by()
+        .annotate(
+            s_start=F("created_at"),
+            s_end=F("until"),
+            s_open=ExpressionWrapper(Q(until__isnull=True), output_field=BooleanField()),
+        )
+        .values_list(*spell_columns)
+    )
     spells_sql, params = subscriptions.union(comps, all=True).query.sql_with_params()
     paid_at = (
         "COUNT(DISTINCT CASE WHEN s_start <= %s AND (s_open OR s_end > %s) THEN subscriber_id END)"
