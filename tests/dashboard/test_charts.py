@@ -104,3 +104,23 @@ def test_the_last_ten_issues_show_sent_and_failed(admin_client):
     assert _values(chart, "dash-bar--failed") == [1]
     assert "Spring issue — Failed: 1" in chart
     assert '<li><span class="dash-swatch dash-bar--failed"></span>Failed</li>' in chart
+
+
+def test_a_fresh_site_shows_empty_charts_and_zeros(admin_client):
+    page = admin_client.get(reverse("admin:index")).content.decode()
+
+    assert page.count('role="img"') == 4
+    assert 'id="dash-paid">0</dd>' in page
+    assert "No paying subscriptions yet." in page
+    assert _values(_chart(page, "Deliveries of the last 10 issues")) == []
+
+
+def test_hostile_issue_subjects_are_escaped_inside_the_svg(admin_client):
+    Issue.objects.create(
+        subject='</title><script>alert(1)</script>"&', status="sent", started_at=timezone.now()
+    )
+    page = admin_client.get(reverse("admin:index")).content.decode()
+    chart = _chart(page, "Deliveries of the last 10 issues")
+
+    assert "<script>" not in chart
+    assert "&lt;/title&gt;&lt;script&gt;alert(1)&lt;/script&gt;&quot;&amp; — Sent: 0" in chart
