@@ -90,11 +90,13 @@ def paid_figures(now=None) -> dict[str, int]:
     }
 
 
-def _live_at(moment: datetime, prefix: str = "") -> Q:
-    """Q for subscriptions paying at `moment` (rebuilt from created/ended dates)."""
-    return Q(**{f"{prefix}stripe_created__lte": moment}) & (
-        Q(**{f"{prefix}status__in": LIVE})
-        | Q(**{f"{prefix}status__in": ENDED, f"{prefix}canceled_at__gt": moment})
+def _live_at(moment: datetime) -> Q:
+    """Subscriptions paying at `moment`, rebuilt from their creation and end dates.
+
+    Past-due ones count as paying in the history (their grace ended at an unrecorded time).
+    """
+    return Q(stripe_created__lte=moment) & (
+        Q(status__in=LIVE) | Q(status__in=ENDED, canceled_at__gt=moment)
     )
 
 
