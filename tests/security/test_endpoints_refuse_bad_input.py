@@ -175,6 +175,9 @@ def test_invalid_checkout_input_gets_4xx_and_changes_nothing(client, world, loca
         ("post", "/billing/success/"),
         ("get", "/account/newsletter/"),
         ("get", "/account/logout/"),
+        ("post", "/account/data.json"),
+        ("put", "/account/erase/"),
+        ("delete", "/account/erase/"),
     ],
 )
 def test_wrong_methods_get_405_and_change_nothing(client, world, method, path):
@@ -200,6 +203,7 @@ def test_posts_without_a_csrf_token_get_403_and_change_nothing(world):
     assert_refused(browser.post("/account/newsletter/", {"receive": "no"}), 403)
     assert_refused(browser.post("/billing/portal/"), 403)
     assert_refused(browser.post("/account/logout/"), 403)
+    assert_refused(browser.post("/account/erase/"), 403)
     assert snapshot() == before
     assert browser.get("/account/").status_code == 200  # still signed in
 
