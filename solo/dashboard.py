@@ -424,7 +424,7 @@ def charts(now=None, paid_readers: int = 0, currency: str = "", mrr: float = 0.0
             label_every=2,
         ),
         "mrr": bar_chart(
-            _("MRR per month, last 12 months"),
+            _("MRR per month (%(currency)s), last 12 months") % {"currency": currency or "—"},
             history["labels"],
             [Series(_("MRR"), "dash-bar--money", history["mrr"])],
             fmt=money,

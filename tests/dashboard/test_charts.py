@@ -62,7 +62,7 @@ def test_paid_readers_and_mrr_per_month_follow_starts_cancels_and_comps(admin_cl
     page = admin_client.get(reverse("admin:index")).content.decode()
 
     # Point i describes the end of month i (the start of month i + 1); the last one is now.
-    assert _values(_chart(page, "MRR per month, last 12 months")) == [
+    assert _values(_chart(page, "MRR per month (EUR), last 12 months")) == [
         1000,
         1000,
         1000,
@@ -78,7 +78,7 @@ def test_paid_readers_and_mrr_per_month_follow_starts_cancels_and_comps(admin_cl
     ]
     paid = _values(_chart(page, "Paid readers per month, last 12 months"))
     assert paid == [1, 1, 1, 2, 2, 2, 1, 1, 2, 1, 1, 1]
-    mrr_chart = _chart(page, "MRR per month, last 12 months")
+    mrr_chart = _chart(page, "MRR per month (EUR), last 12 months")
     assert "<td>20.00</td>" in mrr_chart  # amounts, not cents, for people
 
 
