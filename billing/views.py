@@ -22,7 +22,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import (
+    require_GET,
+    require_http_methods,
+    require_POST,
+    require_safe,
+)
 from django_ratelimit.decorators import ratelimit
 from sesame.utils import get_query_string, get_user
 
@@ -196,6 +201,7 @@ def _email_sign_in_link(subscriber: Subscriber) -> None:
     transaction.on_commit(lambda: send_email.delay(email, subject, text))
 
 
+@require_http_methods(["GET", "POST"])
 @ratelimit(key="ip", rate=_form_rate, method="POST", block=False)
 def login_view(request):
     if request.method == "POST":
@@ -214,6 +220,7 @@ def login_view(request):
     return render(request, "billing/login.html", {"form": EmailForm()})
 
 
+@require_http_methods(["GET", "POST"])
 def login_link(request):
     """GET: a page with one button (link scanners only GET); POST: sign in, burning the link."""
     token = request.POST.get("sesame") or request.GET.get("sesame", "")
@@ -228,6 +235,7 @@ def login_link(request):
     return render(request, "billing/login_link.html", context, status=200 if valid else 400)
 
 
+@require_safe
 def account(request):
     subscriber = _subscriber(request)
     if subscriber is None:

@@ -1,6 +1,7 @@
 """Subscribe, confirm and unsubscribe: the rules, apart from the views that call them."""
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -23,6 +24,9 @@ def unsubscribe_url(subscriber_id: int) -> str:
     )
 
 
+CONFIRMATION_INTERVAL = 15 * 60  # seconds
+
+
 def request_subscription(email: str, name: str = "", language: str = "") -> None:
     """Start double opt-in. Says nothing about whether the address was known (no enumeration)."""
     email = normalize_email(email)
@@ -39,6 +43,9 @@ def request_subscription(email: str, name: str = "", language: str = "") -> None
                 return
         if subscriber.status in (Subscriber.Status.ACTIVE, Subscriber.Status.COMPLAINED):
             return  # already receiving (or marked us as spam): nothing to send
+        # One confirmation per address per quarter hour, so the form cannot flood an inbox.
+        if not cache.add(f"newsletter:confirmation:{subscriber.email}", 1, CONFIRMATION_INTERVAL):
+            return
         transaction.on_commit(lambda: send_confirmation(subscriber))
 
 

@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.shortcuts import render
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 from django_ratelimit.core import is_ratelimited
 
 from . import subscribing
@@ -33,6 +33,7 @@ def subscribe(request):
     return render(request, "newsletter/check_inbox.html")
 
 
+@require_safe
 def confirm(request, token):
     subscriber = subscribing.confirm(token)
     if subscriber is None:

@@ -54,6 +54,15 @@ def pytest_runtest_setup(item):
             missing_service("Chromium is not installed (apt-get install chromium)")
 
 
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Each test starts with an empty cache (Redis keeps keys between runs)."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+
+
 @pytest.fixture
 def smtp_server(settings):
     """A real SMTP server (aiosmtpd) on a free port; Django's mail goes to it during the test."""

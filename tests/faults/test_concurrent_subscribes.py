@@ -75,6 +75,4 @@ def test_concurrent_subscribes_make_one_row_and_confirmation_per_address(
     per_address = collections.Counter(rcpt.lower() for m in received for rcpt in m.rcpt_tos)
     assert set(per_address) == set(addresses)
     assert all(m.message["Subject"].startswith("Confirm your subscription") for m in received)
-    # Today a pending address gets a confirmation per request (up to 5 here); once
-    # newsletter/subscribing.py throttles re-sends, this becomes `== {1}` (see issue 7).
-    assert max(per_address.values()) <= len(spellings)
+    assert set(per_address.values()) == {1}  # one confirmation each, however often they asked
