@@ -39,11 +39,14 @@ class SubscriptionAdmin(admin.ModelAdmin):
         return False  # a mirror of Stripe: changed by Stripe only
 
     def changelist_view(self, request, extra_context=None):
-        paying = Subscription.objects.granting_access().only("amount", "interval")
-        mrr = sum(s.monthly_amount for s in paying) / 100
+        from solo.dashboard import mrr_by_currency  # the dashboard's one SQL rule for MRR
+
+        mrr = ", ".join(
+            f"{cents / 100:.2f} {currency}" for currency, cents in mrr_by_currency().items()
+        )
         extra_context = {
             **(extra_context or {}),
-            "billing_mrr": f"{mrr:.2f}",
+            "billing_mrr": mrr or "0.00",
             "billing_paid_readers": paid_subscribers().count(),
         }
         return super().changelist_view(request, extra_context=extra_context)

@@ -132,12 +132,6 @@ class Subscription(models.Model):
     def __str__(self):
         return f"{self.stripe_id} ({self.status})"
 
-    @property
-    def monthly_amount(self) -> float:
-        """This subscription's share of monthly recurring revenue, in cents."""
-        months = MONTHS_PER_INTERVAL.get(self.interval)
-        return self.amount / months if months else 0.0
-
 
 class StripeEvent(models.Model):
     """Each Stripe event, stored once (unique id) and applied once."""

@@ -46,7 +46,7 @@ LIST_SIZE = 10
 
 
 def monthly_amount():
-    """Monthly revenue in cents as SQL: the rule of `Subscription.monthly_amount`."""
+    """A subscription's monthly revenue in cents, as SQL (yearly amount / 12, and so on)."""
     return Case(
         *[
             When(interval=interval, then=F("amount") / Value(months, output_field=FloatField()))
