@@ -25,7 +25,11 @@ run: $(STAMP)
 	  $(PY) -m celery -A solo worker --beat --loglevel=INFO --concurrency=2 & \
 	  $(PY) manage.py runserver 127.0.0.1:8000'
 
-test: $(STAMP)
+# axe-core (npm, test only) for the accessibility audit; skipped quietly where npm is missing.
+node_modules/.installed-stamp: package.json
+	command -v npm >/dev/null && npm install --no-audit --no-fund --silent && touch $@ || true
+
+test: $(STAMP) node_modules/.installed-stamp
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 lint: $(STAMP)
