@@ -3,18 +3,24 @@
 import csv
 import json
 
-from csp.decorators import csp_update
+from csp.decorators import csp_replace, csp_update
 from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q
 from django.http import Http404, HttpResponse
-from django.shortcuts import get_object_or_404
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.decorators import method_decorator
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
+from django.views.decorators.clickjacking import xframe_options_sameorigin
+from django.views.decorators.http import require_POST
 
-from . import privacy, sending
+from . import privacy, progress, sending
 from .models import Delivery, Issue, Subscriber, WelcomeEmail
 
 
@@ -137,7 +143,9 @@ class IssueAdmin(admin.ModelAdmin):
         if issue.pk is None:
             return _("Save the issue to preview it.")
         return format_html(
-            '<a href="{}">{}</a> · <a href="{}">{}</a>',
+            '<a href="{}">{}</a> · <a href="{}">{}</a> · <a href="{}">{}</a>',
+            reverse("admin:newsletter_issue_previews", args=[issue.pk]),
+            _("side by side (HTML and plain text)"),
             reverse("admin:newsletter_issue_preview", args=[issue.pk, sending.FREE]),
             _("as a free reader"),
             reverse("admin:newsletter_issue_preview", args=[issue.pk, sending.PAID]),
@@ -145,21 +153,111 @@ class IssueAdmin(admin.ModelAdmin):
         )
 
     def get_urls(self):
-        preview = self.admin_site.admin_view(self.preview_view)
+        def view(function):
+            return self.admin_site.admin_view(function)
+
         return [
-            path("<int:pk>/preview/<str:variant>/", preview, name="newsletter_issue_preview"),
+            path(
+                "<int:pk>/preview/<str:variant>/",
+                view(self.preview_view),
+                name="newsletter_issue_preview",
+            ),
+            path("<int:pk>/preview/", view(self.previews_view), name="newsletter_issue_previews"),
+            path("<int:pk>/progress/", view(self.progress_view), name="newsletter_issue_progress"),
+            path("<int:pk>/send-test/", view(self.send_test_view), name="newsletter_issue_test"),
             *super().get_urls(),
         ]
 
-    # The email's own inline styles, shown as the reader will see them (no scripts allowed).
-    @csp_update({"style-src": ["'unsafe-inline'"]})
-    def preview_view(self, request, pk, variant):
-        if variant not in (sending.FREE, sending.PAID):
-            raise Http404
+    def _issue_or_404(self, request, pk) -> Issue:
         issue = get_object_or_404(Issue.objects.select_related("note"), pk=pk)
         if not self.has_view_permission(request, issue):
             raise Http404
+        return issue
+
+    def _progress_context(self, request, issue) -> dict:
+        figures = progress.progress(issue)
+        return {
+            "issue": issue,
+            "progress": figures,
+            "failures": progress.failures(issue, figures.failed),
+            "live": progress.is_live(issue, figures),
+            "progress_url": reverse("admin:newsletter_issue_progress", args=[issue.pk]),
+            "page_url": reverse("admin:newsletter_issue_change", args=[issue.pk]),
+            "failed_list_url": reverse("admin:newsletter_delivery_changelist")
+            + f"?issue__id__exact={issue.pk}&status__exact={Delivery.Status.FAILED}",
+        }
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        extra_context = dict(extra_context or {})
+        issue = self.get_object(request, unquote(object_id))
+        if issue is not None and self.has_view_permission(request, issue):
+            extra_context.update(self._progress_context(request, issue))
+            extra_context["link_clicks"] = progress.link_clicks(issue)
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def progress_view(self, request, pk):
+        """The progress panel alone, fetched every few seconds by the issue page while sending."""
+        issue = self._issue_or_404(request, pk)
+        context = self._progress_context(request, issue)
+        return TemplateResponse(request, "admin/newsletter/issue/_progress.html", context)
+
+    # The email's own inline styles, shown as the reader will see them (no scripts allowed), in
+    # a sandboxed frame on the side-by-side preview page of this site only.
+    @method_decorator(xframe_options_sameorigin)
+    @csp_update({"style-src": ["'unsafe-inline'"]})
+    @csp_replace({"frame-ancestors": ["'self'"]})
+    def preview_view(self, request, pk, variant):
+        if variant not in (sending.FREE, sending.PAID):
+            raise Http404
+        issue = self._issue_or_404(request, pk)
         return HttpResponse(sending.render_issue(issue, variant).html)
+
+    def previews_view(self, request, pk):
+        """Free and paid variants, each as HTML (framed) and plain text side by side."""
+        issue = self._issue_or_404(request, pk)
+        variants = [
+            {
+                "key": variant,
+                "label": label,
+                "html_url": reverse("admin:newsletter_issue_preview", args=[issue.pk, variant]),
+                "text": sending.render_issue(issue, variant).text,
+            }
+            for variant, label in [
+                (sending.FREE, _("As a free reader")),
+                (sending.PAID, _("As a paid reader")),
+            ]
+        ]
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "original": issue,
+            "title": _("Preview: %s") % issue,
+            "subject": issue.get_subject(),
+            "variants": variants,
+            "has_change_permission": self.has_change_permission(request, issue),
+        }
+        return TemplateResponse(request, "admin/newsletter/issue/preview.html", context)
+
+    @method_decorator(require_POST)
+    def send_test_view(self, request, pk):
+        """Both variants to the signed-in author's address; back to the page the button was on."""
+        issue = self._issue_or_404(request, pk)
+        if not self.has_change_permission(request, issue):
+            raise PermissionDenied
+        self._send_tests(request, [issue])
+        back = "previews" if request.POST.get("next") == "preview" else "change"
+        return redirect(f"admin:newsletter_issue_{back}", issue.pk)
+
+    def _send_tests(self, request, issues) -> None:
+        if not request.user.email:
+            self.message_user(request, _("Your account has no email address."), messages.ERROR)
+            return
+        for issue in issues:
+            for variant in (sending.FREE, sending.PAID):
+                sending.send_test(issue, request.user.email, variant)
+        self.message_user(
+            request, _("Test sent to %s (free and paid versions).") % request.user.email
+        )
 
     @admin.action(description=_("Schedule (at its send time, or now)"))
     def schedule(self, request, queryset):
@@ -185,13 +283,7 @@ class IssueAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Send a test to me (free and paid versions)"))
     def send_test(self, request, queryset):
-        if not request.user.email:
-            self.message_user(request, _("Your account has no email address."), messages.ERROR)
-            return
-        for issue in queryset.select_related("note"):
-            for variant in (sending.FREE, sending.PAID):
-                sending.send_test(issue, request.user.email, variant)
-        self.message_user(request, _("Test sent to %s.") % request.user.email)
+        self._send_tests(request, queryset.select_related("note"))
 
 
 @admin.register(Delivery)
@@ -207,3 +299,4 @@ class DeliveryAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+from . import admin_engagement  # noqa: E402,F401
