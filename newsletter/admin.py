@@ -299,4 +299,3 @@ class DeliveryAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
-from . import admin_engagement  # noqa: E402,F401
