@@ -102,18 +102,10 @@ class IssueAdmin(admin.ModelAdmin):
         "audience",
         "scheduled_at",
         "status",
-        "progress_summary",
         "previews",
-        "started_at",
-        "finished_at",
     ]
-    readonly_fields = [
-        "status",
-        "progress_summary",
-        "previews",
-        "started_at",
-        "finished_at",
-    ]
+    # Progress, times, rate and failures are in the panel above the form (change_form.html).
+    readonly_fields = ["status", "previews"]
     actions = ["schedule", "cancel", "send_test"]
 
     def get_queryset(self, request):
@@ -299,3 +291,5 @@ class DeliveryAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+

@@ -116,13 +116,23 @@ def failures(issue: Issue, failed_count: int, limit: int = FAILURES_SHOWN) -> Fa
     return Failures(failed_count, rows)
 
 
-def link_clicks(issue: Issue) -> list[tuple[str, int]] | None:
-    """Clicks per link, most clicked first, from newsletter.clicks (None when it has no report)."""
+def link_clicks(issue: Issue) -> dict | None:
+    """Clicks per link (most clicked first) and totals, from newsletter.clicks when it has them.
+
+    None when click counting is not in this tree: the page then shows no clicks section.
+    """
     try:
         from . import clicks
-    except ImportError:  # click counting not installed in this tree
+    except ImportError:
         return None
     per_link = getattr(clicks, "per_link", None)
     if per_link is None:
         return None
-    return list(per_link(issue))
+    links = list(per_link(issue))
+    totals = getattr(clicks, "totals", None)
+    figures = totals(issue) if totals else {}
+    return {
+        "links": links,
+        "clicks": figures.get("clicks", sum(n for _url, n in links)),
+        "clickers": figures.get("clickers"),
+    }
