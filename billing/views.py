@@ -32,7 +32,7 @@ from django_ratelimit.decorators import ratelimit
 from sesame.utils import get_query_string, get_user
 
 from newsletter import privacy
-from newsletter.models import Subscriber, normalize_email
+from newsletter.models import Subscriber, normalize_email, note_from_slug, record_signup_note
 from solo.tasks import send_email
 
 from . import stripe_api, sync, webhooks
@@ -86,6 +86,10 @@ def checkout(request, slug):
             return pricing(request, form=form, status=400)
         email = normalize_email(form.cleaned_data["email"])
         subscriber = Subscriber.objects.filter(email__iexact=email).first()
+    # Started from a note's page (`from`): credit the note, now or once the subscriber exists.
+    note = note_from_slug(request.POST.get("from"))
+    if subscriber is not None:
+        record_signup_note(subscriber.pk, note)
     # Reuse the Stripe customer of a signed-in reader only: an anonymous checkout for a known
     # address must not reach that reader's billing details (see _may_sign_in).
     signed_in = request.user.is_authenticated and subscriber is not None
@@ -97,7 +101,7 @@ def checkout(request, slug):
             customer_id=customer.stripe_id if customer else "",
             email=email,
             client_reference_id=str(subscriber.pk) if subscriber else "",
-            metadata={"plan": plan.slug, "email": email},
+            metadata={"plan": plan.slug, "email": email, **({"note": note.slug} if note else {})},
             success_url=site + reverse("billing:success") + "?session_id={CHECKOUT_SESSION_ID}",
             cancel_url=site + reverse("billing:pricing"),
         )
@@ -128,6 +132,7 @@ def success(request):
         return render(request, "billing/success.html", {"paid": False}, status=202)
     if subscriber is None:
         return render(request, "billing/success.html", {"paid": False}, status=202)
+    record_signup_note(subscriber.pk, note_from_slug((session.get("metadata") or {}).get("note")))
     started_here = session_id in request.session.get(CHECKOUTS_SESSION_KEY, [])
     signed_in = False
     if started_here and _may_sign_in(request, subscriber, sync._id(session["customer"])):

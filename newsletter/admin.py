@@ -293,3 +293,6 @@ class DeliveryAdmin(admin.ModelAdmin):
         return False
 
 
+
+
+from . import admin_engagement  # noqa: E402,F401

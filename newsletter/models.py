@@ -4,6 +4,8 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from notes.models import Note
+
 
 class Subscriber(models.Model):
     class Status(models.TextChoices):
@@ -40,6 +42,15 @@ class Subscriber(models.Model):
     confirmed_at = models.DateTimeField(_("confirmed"), null=True, blank=True)
     unsubscribed_at = models.DateTimeField(_("unsubscribed"), null=True, blank=True)
     hard_bounces = models.PositiveSmallIntegerField(_("hard bounces"), default=0)
+    # The note whose page the sign-up form was on (conversions per note in the admin).
+    signup_note = models.ForeignKey(
+        "notes.Note",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="signups",
+        verbose_name=_("signed up from"),
+    )
 
     class Meta:
         ordering = ["-created_at"]
@@ -193,3 +204,79 @@ class Delivery(models.Model):
 
     def __str__(self):
         return f"{self.issue_id} → {self.subscriber_id} ({self.status})"
+
+
+class Click(models.Model):
+    """A reader followed a link in an issue: at most one row per (delivery, url).
+
+    No user agent or address is kept: the row says only that this delivery's link was followed.
+    `issue` repeats `delivery.issue` so counts per issue and per link read one table.
+    """
+
+    issue = models.ForeignKey(Issue, on_delete=models.CASCADE, related_name="clicks")
+    delivery = models.ForeignKey(Delivery, on_delete=models.CASCADE, related_name="clicks")
+    url = models.URLField(_("link"), max_length=2000)
+    clicked_at = models.DateTimeField(_("clicked"), default=timezone.now)
+
+    class Meta:
+        ordering = ["-clicked_at"]
+        verbose_name = _("click")
+        verbose_name_plural = _("clicks")
+        constraints = [
+            models.UniqueConstraint(fields=["delivery", "url"], name="click_once"),
+        ]
+        indexes = [models.Index(fields=["issue", "url"])]
+
+    def __str__(self):
+        return self.url
+
+
+class NoteConversionQuerySet(models.QuerySet):
+    def with_signups(self):
+        """Notes that brought sign-ups, with how many, how many confirmed and how many pay now.
+
+        One query: counts are aggregated in SQL, the paid rule is billing.access's own.
+        """
+        from billing.access import paid_condition  # billing imports this module
+
+        paid = Subscriber.objects.filter(paid_condition()).values("pk")
+        return (
+            self.annotate(
+                signup_count=models.Count("signups"),
+                confirmed_count=models.Count(
+                    "signups", filter=models.Q(signups__confirmed_at__isnull=False)
+                ),
+                paid_count=models.Count("signups", filter=models.Q(signups__in=paid)),
+            )
+            .filter(signup_count__gt=0)
+            .order_by("-signup_count", "-paid_count", "title")
+        )
+
+
+class NoteConversion(Note):
+    """A note seen as a sign-up source: the admin's read-only conversion list."""
+
+    objects = NoteConversionQuerySet.as_manager()
+
+    class Meta:
+        proxy = True
+        verbose_name = _("conversions by note")
+        verbose_name_plural = _("conversions by note")
+
+
+def record_signup_note(subscriber_id: int, note) -> bool:
+    """Credit a note with this subscriber's sign-up, unless another note already has it."""
+    if note is None:
+        return False
+    return bool(
+        Subscriber.objects.filter(pk=subscriber_id, signup_note__isnull=True).update(
+            signup_note=note
+        )
+    )
+
+
+def note_from_slug(value) -> Note | None:
+    """The published note a form or link names (`from`), or None for anything else."""
+    if not isinstance(value, str) or not 0 < len(value) <= 200:
+        return None
+    return Note.objects.published().only("pk", "slug").filter(slug=value).first()

@@ -7,8 +7,9 @@
   sent as soon as the server accepts it;
 - `requeue_stale()` gives rows claimed by a dead worker back to the queue.
 
-Speed: a variant is rendered, CSS-inlined and MIME-encoded once; each recipient then costs a few
-byte substitutions (address, Message-ID, unsubscribe token) and one SMTP transaction.
+Speed: a variant is rendered, CSS-inlined, its links rewritten for click counting and MIME-encoded
+once; each recipient then costs a few byte substitutions (address, Message-ID, unsubscribe token,
+click delivery part) and one SMTP transaction.
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ from django.utils.translation import gettext as _
 
 from notes.markdown import render_markdown, split_teaser, strip_paywall
 
-from . import tokens
+from . import clicks, tokens
 from .models import Delivery, Issue, Subscriber
 
 log = logging.getLogger(__name__)
@@ -196,9 +197,13 @@ class Rendered:
 
 
 def render_issue(
-    issue: Issue, variant: str, unsubscribe_token: str = TOKEN_PLACEHOLDER
+    issue: Issue, variant: str, unsubscribe_token: str = TOKEN_PLACEHOLDER, track: bool = False
 ) -> Rendered:
-    """The email for one audience variant (free: teaser + upgrade link; paid: everything)."""
+    """The email for one audience variant (free: teaser + upgrade link; paid: everything).
+
+    With `track`, links go through the click redirect with `clicks.DELIVERY_PLACEHOLDER` in place
+    of the recipient's part (previews and tests to the author are not tracked).
+    """
     note = issue.note
     site = settings.SITE_URL
     teaser_only = False
@@ -228,6 +233,9 @@ def render_issue(
     html = render_to_string("newsletter/email/issue.html", context)
     text = render_to_string("newsletter/email/issue.txt", context)
     html = css_inline.CSSInliner(load_remote_stylesheets=False).inline(html)
+    if track:
+        html = clicks.rewrite_html(html, issue.pk)
+        text = clicks.rewrite_text(text, issue.pk)
     return Rendered(context["subject"], _wrap_long_lines(text), _wrap_long_lines(html))
 
 
@@ -272,22 +280,40 @@ class Prepared:
 
     rendered: Rendered
     template: bytes | None  # None when the body could not stay 8bit: build per recipient
+    tracked: bool = False  # links hold clicks.DELIVERY_PLACEHOLDER
 
-    def for_recipient(self, to: str, token: str, msgid: str) -> bytes:
-        return (
+    def for_recipient(self, to: str, token: str, msgid: str, delivery_id: int = 0) -> bytes:
+        data = (
             self.template.replace(TO_PLACEHOLDER.encode(), to.encode())
             .replace(MSGID_PLACEHOLDER.encode(), msgid.encode())
             .replace(TOKEN_PLACEHOLDER.encode(), token.encode())
         )
+        if self.tracked:
+            part = clicks.delivery_part(delivery_id).encode()
+            data = data.replace(clicks.DELIVERY_PLACEHOLDER.encode(), part)
+        return data
+
+    def personal(self, token: str, delivery_id: int) -> Rendered:
+        """The slow path's copy for one recipient (same substitutions, on text)."""
+        text, html = self.rendered.text, self.rendered.html
+        if self.tracked:
+            text = clicks.personalise(text, delivery_id)
+            html = clicks.personalise(html, delivery_id)
+        return Rendered(
+            self.rendered.subject,
+            text.replace(TOKEN_PLACEHOLDER, token),
+            html.replace(TOKEN_PLACEHOLDER, token),
+        )
 
 
 def prepare(issue: Issue, variant: str, language: str) -> Prepared:
+    track = clicks.tracking_on()
     with translation.override(language):
-        rendered = render_issue(issue, variant)
+        rendered = render_issue(issue, variant, track=track)
     raw = build_message(issue, rendered, TO_PLACEHOLDER, TOKEN_PLACEHOLDER, MSGID_PLACEHOLDER)
     data = raw.message().as_bytes(linesep="\r\n")
     encoded = b"quoted-printable" in data or b"base64" in data
-    return Prepared(rendered, None if encoded else data)
+    return Prepared(rendered, None if encoded else data, tracked=track)
 
 
 # --- sending -----------------------------------------------------------------------------------
@@ -369,15 +395,10 @@ def _sender(issue: Issue, prepared: dict, jobs: list[Job], results: queue.Queue,
             variant = prepared[(job.variant, job.language)]
             try:
                 if fast and variant.template is not None:
-                    data = variant.for_recipient(job.email, token, msgid)
+                    data = variant.for_recipient(job.email, token, msgid, job.delivery_id)
                     connection.connection.sendmail(from_addr, [job.email], data)
                 else:
-                    rendered = variant.rendered
-                    personal = Rendered(
-                        rendered.subject,
-                        rendered.text.replace(TOKEN_PLACEHOLDER, token),
-                        rendered.html.replace(TOKEN_PLACEHOLDER, token),
-                    )
+                    personal = variant.personal(token, job.delivery_id)
                     connection.send_messages(
                         [build_message(issue, personal, job.email, token, msgid)]
                     )

@@ -27,8 +27,11 @@ def unsubscribe_url(subscriber_id: int) -> str:
 CONFIRMATION_INTERVAL = 15 * 60  # seconds
 
 
-def request_subscription(email: str, name: str = "", language: str = "") -> None:
-    """Start double opt-in. Says nothing about whether the address was known (no enumeration)."""
+def request_subscription(email: str, name: str = "", language: str = "", note=None) -> None:
+    """Start double opt-in. Says nothing about whether the address was known (no enumeration).
+
+    `note`: the note whose page the form was on, recorded on a new subscriber only.
+    """
     email = normalize_email(email)
     language = language or translation.get_language() or settings.LANGUAGE_CODE
     with transaction.atomic():
@@ -37,7 +40,11 @@ def request_subscription(email: str, name: str = "", language: str = "") -> None
             try:
                 with transaction.atomic():
                     subscriber = Subscriber.objects.create(
-                        email=email, name=name, language=language, source=Subscriber.Source.FORM
+                        email=email,
+                        name=name,
+                        language=language,
+                        source=Subscriber.Source.FORM,
+                        signup_note=note,
                     )
             except IntegrityError:  # the same address, submitted twice at once
                 return

@@ -8,6 +8,8 @@ urlpatterns = [
     path("subscribe/", views.subscribe, name="subscribe"),
     path("subscribe/confirm/<str:token>/", views.confirm, name="confirm"),
     path("unsubscribe/<str:token>/", views.unsubscribe, name="unsubscribe"),
+    # A link in an issue email: counts the click, then redirects to the signed URL.
+    path("c/<str:delivery>/<str:link>/", views.click, name="click"),
 ]
 
 if settings.EMAIL_BACKEND.startswith("anymail."):

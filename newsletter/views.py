@@ -1,11 +1,14 @@
 from django.conf import settings
+from django.http import HttpResponseRedirect
 from django.shortcuts import render
+from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_safe
 from django_ratelimit.core import is_ratelimited
 
-from . import subscribing
+from . import clicks, subscribing
 from .forms import SubscribeForm
+from .models import note_from_slug
 
 
 def _form_rate(group, request):
@@ -29,7 +32,12 @@ def subscribe(request):
     if not form.is_valid():
         return render(request, "newsletter/subscribe.html", {"form": form}, status=400)
     if not form.is_bot():
-        subscribing.request_subscription(form.cleaned_data["email"], form.cleaned_data["name"])
+        # A form on a note's page names the note (`from`): credited with the sign-up.
+        subscribing.request_subscription(
+            form.cleaned_data["email"],
+            form.cleaned_data["name"],
+            note=note_from_slug(request.POST.get("from")),
+        )
     return render(request, "newsletter/check_inbox.html")
 
 
@@ -54,3 +62,13 @@ def unsubscribe(request, token):
         return render(request, "newsletter/unsubscribed.html", {"subscriber": subscriber})
     # GET changes nothing: mail scanners follow links.
     return render(request, "newsletter/unsubscribe.html", {"subscriber": subscriber})
+
+
+# Never cached: a cached redirect would skip counting. GET and HEAD only (HEAD is not counted).
+@never_cache
+@require_safe
+def click(request, delivery, link):
+    followed = clicks.follow(delivery, link, request.method, request.headers.get("User-Agent", ""))
+    if followed is None:  # a forged or damaged link: say so, send nobody anywhere
+        return render(request, "newsletter/bad_click.html", status=400)
+    return HttpResponseRedirect(followed.url)

@@ -213,6 +213,8 @@ NEWSLETTER_CLAIM_TIMEOUT = env.int("NEWSLETTER_CLAIM_TIMEOUT", default=300)
 NEWSLETTER_SMTP_CONNECTIONS = env.int("NEWSLETTER_SMTP_CONNECTIONS", default=6)
 NEWSLETTER_BATCH_SIZE = env.int("NEWSLETTER_BATCH_SIZE", default=200)
 NEWSLETTER_RATE_LIMIT = env.float("NEWSLETTER_RATE_LIMIT", default=0.0)
+# Links in issues go through /c/<delivery>/<link>/ to count clicks per issue and link (no pixel).
+NEWSLETTER_TRACK_CLICKS = env.bool("NEWSLETTER_TRACK_CLICKS", default=True)
 
 # --- Notes ------------------------------------------------------------------------------------
 # The admin's live preview renders exactly like the site (sanitised, same extensions).

@@ -4,7 +4,7 @@ import re
 
 from django.conf import settings
 
-from newsletter import sending
+from newsletter import clicks, sending
 from newsletter.models import Delivery, Issue, Subscriber
 from tests.fixtures_newsletter import SECRET, TEASER, make_note, make_subscribers
 
@@ -38,7 +38,9 @@ def test_twenty_confirmed_readers_get_exactly_twenty_messages(worker, smtp_serve
         assert TEASER in text and SECRET in text
         assert TEASER in html and SECRET in html
         assert unsubscribe.group(1) in text and unsubscribe.group(1) in html
-        assert note.get_absolute_url() in html  # "read on the site"
+        # "Read on the site" leads to the note, through the click redirect (clicks.py).
+        read = re.search(r'href="([^"]+)"[^>]*>Read on the site<', html).group(1)
+        assert clicks.link_from(read.split("/")[-2])[1].endswith(note.get_absolute_url())
         assert 'style="' in html  # CSS inlined
         assert "prefers-color-scheme: dark" in html
     assert len(message_ids) == 20

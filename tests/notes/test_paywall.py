@@ -29,7 +29,7 @@ def test_anonymous_reader_gets_teaser_and_call_to_action(
     assert 'href="/account/login/"' in html
     assert 'action="/subscribe/"' in html
     if visibility == Note.Visibility.PAID:
-        assert 'href="/pricing/"' in html
+        assert f'href="/pricing/?from={note.slug}"' in html
 
 
 @pytest.mark.django_db

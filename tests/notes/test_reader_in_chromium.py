@@ -36,7 +36,9 @@ def reader_walk(browser_page, live_server, make_note, premium_body):
     body = page.locator("article").inner_text()
     assert "The free opening paragraph." in body
     assert "SECRET-PREMIUM-TEXT" not in page.content()
-    assert page.get_by_role("link", name="See the plans").get_attribute("href") == "/pricing/"
+    assert page.get_by_role("link", name="See the plans").get_attribute("href") == (
+        "/pricing/?from=what-paid-readers-get"
+    )
     assert page.get_by_role("link", name="Sign in").is_visible()
     assert page.locator("time").first.get_attribute("datetime").startswith("20")
     assert page.locator(".related a").all_inner_texts() == ["Counting tokens"]
