@@ -182,6 +182,18 @@ async def complete_checkout_session(request):
     return server.json_response(session._export())
 
 
+async def portal_page(request):
+    """The hosted billing portal, reduced to whose billing it is and the way back to the site."""
+    session = PortalSession._api_retrieve(request.match_info["id"])
+    customer = Customer._api_retrieve(session.customer)
+    html = (
+        "<!doctype html><title>Billing portal</title>"
+        f"<p>Billing for {customer.email}</p>"
+        f'<a href="{session.return_url}">Return to the site</a>'
+    )
+    return web.Response(text=html, content_type="text/html")
+
+
 async def create_portal_session(request):
     data = await server.get_post_data(request) or {}
     return server.json_response(PortalSession(base_url(request), **data)._export())
@@ -219,6 +231,7 @@ def add_routes(app: web.Application) -> None:
     app.router.add_get("/_config/checkout/{id}", checkout_page)
     app.router.add_post("/_config/checkout/{id}/complete", complete_checkout_session)
     app.router.add_post("/v1/billing_portal/sessions", create_portal_session)
+    app.router.add_get("/_config/portal/{id}", portal_page)
 
 
 def main() -> None:
