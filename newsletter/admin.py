@@ -109,15 +109,16 @@ class IssueAdmin(admin.ModelAdmin):
     actions = ["schedule", "cancel", "send_test"]
 
     def get_queryset(self, request):
-        return (
-            super()
-            .get_queryset(request)
-            .select_related("note")
-            .annotate(
-                n_queued=_count(Delivery.Status.QUEUED) + _count(Delivery.Status.SENDING),
-                n_sent=_count(Delivery.Status.SENT),
-                n_failed=_count(Delivery.Status.FAILED),
-            )
+        queryset = super().get_queryset(request).select_related("note")
+        match = request.resolver_match
+        if match is None or match.url_name != "newsletter_issue_changelist":
+            # One issue's page counts in its progress panel (progress.py); the per-row
+            # annotation would count all its deliveries again on every object lookup.
+            return queryset
+        return queryset.annotate(
+            n_queued=_count(Delivery.Status.QUEUED) + _count(Delivery.Status.SENDING),
+            n_sent=_count(Delivery.Status.SENT),
+            n_failed=_count(Delivery.Status.FAILED),
         )
 
     @admin.display(description=_("progress"))
@@ -291,8 +292,6 @@ class DeliveryAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
-
-
 
 
 from . import admin_engagement  # noqa: E402,F401
