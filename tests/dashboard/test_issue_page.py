@@ -238,3 +238,33 @@ def test_the_issue_page_links_to_the_preview_and_the_test(admin_client, public_n
     assert reverse("admin:newsletter_issue_previews", args=[issue.pk]) in html
     assert f'action="{reverse("admin:newsletter_issue_test", args=[issue.pk])}"' in html
     assert "as a free reader" in html
+
+
+def test_clicks_per_link_are_shown_on_the_issue_page(client, admin_client, public_note):
+    from newsletter import clicks
+
+    issue = Issue.objects.create(note=public_note, status=Issue.Status.SENT, started_at=START)
+    _deliveries(issue, sent=3)
+    Delivery.objects.filter(issue=issue).update(sent_at=timezone.now() - timedelta(hours=1))
+    first, second, third = Delivery.objects.filter(issue=issue).order_by("pk")
+    browser = {"HTTP_USER_AGENT": "Mozilla/5.0 (X11; Linux x86_64) Firefox/128.0"}
+
+    def click(delivery, url):
+        path = clicks.redirect_url(issue.pk, url, clicks.delivery_part(delivery.pk))
+        response = client.get(path.removeprefix("http://testserver"), **browser)
+        assert response.status_code in (301, 302, 303, 307) and response["Location"] == url
+
+    for delivery in (first, second, third):
+        click(delivery, "https://example.org/popular")
+    click(first, "https://example.org/popular")  # the same reader again: not counted twice
+    click(second, "https://example.org/other")
+
+    html = _page(admin_client, issue).content.decode()
+    section = html[html.index('id="issue-clicks"') :]
+    section = section[: section.index("</section>")]
+    assert "4 clicks · 3 readers clicked" in section
+    rows = [line.strip() for line in section.splitlines() if "issue-url" in line]
+    assert rows == [
+        '<tr><td class="issue-url">https://example.org/popular</td><td>3</td></tr>'
+        '<tr><td class="issue-url">https://example.org/other</td><td>1</td></tr>'
+    ]
