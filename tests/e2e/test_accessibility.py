@@ -1,0 +1,93 @@
+"""axe-core audits the reader's pages in Chromium, in light and dark colour schemes: no serious or
+critical violation on the home page, a public note, a premium note's paywall, the subscribe page
+(blank and with an error), the pricing and sign-in pages and the account page.
+
+Rules axe rates minor or moderate are printed (run with -s), not failed on.
+"""
+
+import pytest
+from django.conf import settings as django_settings
+from django.test import Client
+from playwright.sync_api import Error as PlaywrightError
+
+from billing.sync import ensure_user
+from newsletter.models import Subscriber
+
+from .conftest import AXE, axe_violations, serious
+
+
+def describe(violation: dict) -> str:
+    v = violation
+    return f"{v['id']} ({v['impact']}): {v['help']} at {v['targets'][:3]}"
+
+
+def sign_in(page, live_server, email: str) -> None:
+    """The reader's session cookie, as the magic link would set it (that path has its own test)."""
+    client = Client()
+    client.force_login(ensure_user(Subscriber.objects.create(email=email, status="active")))
+    name = django_settings.SESSION_COOKIE_NAME
+    page.context.add_cookies(
+        [{"name": name, "value": client.cookies[name].value, "url": live_server.url}]
+    )
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_reader_pages_have_no_serious_accessibility_violation(
+    page, live_server, shots, make_note, premium_body
+):
+    make_note(
+        "Counting tokens", body="## Why\n\nA *short* note.\n\n```python\nx = 1\n```", tags=["AI"]
+    )
+    make_note("What paid readers get", body=premium_body, visibility="paid", tags=["AI"])
+    pages = [
+        ("home", "/"),
+        ("note", "/notes/counting-tokens/"),
+        ("paywall", "/notes/what-paid-readers-get/"),
+        ("subscribe", "/subscribe/"),
+        ("pricing", "/pricing/"),
+        ("sign-in", "/account/login/"),
+    ]
+    found = {}
+
+    def audit(name):
+        found[f"{name} (light)"] = axe_violations(page)
+        shots(f"audit-{name}")
+        # Only colours change in the dark scheme: contrast is the rule to run again.
+        page.emulate_media(color_scheme="dark")
+        found[f"{name} (dark)"] = axe_violations(page, rules=["color-contrast"])
+        page.emulate_media(color_scheme="light")
+
+    page.goto(live_server.url + "/")
+    # The site's CSP refuses an inline script, which is what add_script_tag would add: the audit
+    # evaluates axe's source instead (see axe_violations).
+    with pytest.raises(PlaywrightError, match="Content Security Policy"):
+        page.add_script_tag(path=str(AXE))
+
+    for name, path in pages:
+        page.goto(live_server.url + path)
+        audit(name)
+
+    # The subscribe form after a wrong address: the error is shown and announced.
+    page.goto(live_server.url + "/subscribe/")
+    page.get_by_label("Email address").fill("not-an-address")
+    page.get_by_role("button", name="Subscribe").click()
+    page.get_by_role("alert").wait_for()
+    audit("subscribe-error")
+
+    sign_in(page, live_server, "reader@example.com")
+    page.goto(live_server.url + "/account/")
+    assert page.get_by_role("heading", name="Your account").is_visible()
+    audit("account")
+
+    for where, violations in found.items():
+        for v in violations:
+            if v not in serious(violations):
+                print(f"axe, {where}: {describe(v)}")
+    problems = {
+        where: [describe(v) for v in bad]
+        for where, violations in found.items()
+        if (bad := serious(violations))
+    }
+    assert problems == {}
+    assert len(found) == 16  # every page was audited, in both schemes
