@@ -370,25 +370,35 @@ class Outcome:
     job: Job
     ok: bool
     permanent: bool = False
+    bounce: bool = False  # the server refused this recipient (not the message or the sender)
     error: str = ""
     msgid: str = ""
     recorded: threading.Event | None = None
 
 
-def _sender(issue: Issue, prepared: dict, jobs: list[Job], results: queue.Queue, rate: float):
+def _sender(
+    issue: Issue,
+    prepared: dict,
+    jobs: list[Job],
+    results: queue.Queue,
+    rate: float,
+    abort: threading.Event,
+):
     """Send `jobs` over one connection; report each outcome. Runs in its own thread."""
-    connection = get_connection()
-    fast = isinstance(connection, SMTPBackend)
     interval = 1.0 / rate if rate else 0.0
     try:
+        connection = get_connection()
         connection.open()
-    except OSError as exc:
-        for job in jobs:
-            results.put(Outcome(job, ok=False, error=f"connection: {exc}"))
+    except Exception as exc:  # noqa: BLE001 - e.g. relay down, or a mail folder it cannot use
+        for job in jobs:  # every job must report, or the batch waits for ever
+            results.put(Outcome(job, ok=False, error=f"connection: {exc}"[:500]))
         return
+    fast = isinstance(connection, SMTPBackend)
     from_addr = parseaddr(settings.DEFAULT_FROM_EMAIL)[1]
     try:
         for index, job in enumerate(jobs):
+            if abort.is_set():  # the batch stopped (database gone): the rest waits for a retry
+                return
             started = time.monotonic()
             token = tokens.unsubscribe_token(job.subscriber_id)
             msgid = message_id(job.delivery_id, issue.pk)
@@ -404,7 +414,18 @@ def _sender(issue: Issue, prepared: dict, jobs: list[Job], results: queue.Queue,
                     )
             except (smtplib.SMTPRecipientsRefused, smtplib.SMTPResponseException) as exc:
                 code = _smtp_code(exc) or 451
-                results.put(Outcome(job, ok=False, permanent=code >= 500, error=str(exc)[:500]))
+                # Only a refused recipient counts towards bouncing the reader: a server refusing
+                # the message or the sender (e.g. a relay refusing everything) is not their fault.
+                refused = isinstance(exc, smtplib.SMTPRecipientsRefused)
+                results.put(
+                    Outcome(
+                        job,
+                        ok=False,
+                        permanent=code >= 500,
+                        bounce=refused and code >= 500,
+                        error=str(exc)[:500],
+                    )
+                )
                 continue
             except (OSError, smtplib.SMTPException) as exc:
                 # Connection lost: this and the remaining rows go back to the queue.
@@ -461,25 +482,49 @@ def send_batch(issue_id: int, delivery_ids: list[int]) -> dict[str, int]:
     rate = settings.NEWSLETTER_RATE_LIMIT / connections if settings.NEWSLETTER_RATE_LIMIT else 0
     chunks = [jobs[i::connections] for i in range(connections)]
     results: queue.Queue = queue.Queue()
+    abort = threading.Event()
     threads = [
-        threading.Thread(target=_sender, args=(issue, prepared, chunk, results, rate), daemon=True)
+        threading.Thread(
+            target=_sender, args=(issue, prepared, chunk, results, rate, abort), daemon=True
+        )
         for chunk in chunks
     ]
     for thread in threads:
         thread.start()
     # Database writes stay in this thread: each row is marked the moment its outcome arrives.
     counts = {"sent": 0, "failed": 0, "retry": 0}
-    for _index in range(len(jobs)):
-        outcome = results.get()
-        counts[_record(outcome)] += 1
-        if outcome.recorded is not None:
+    outcome = None
+    try:
+        for _index in range(len(jobs)):
+            outcome = results.get()
+            counts[_record(outcome)] += 1
+            if outcome.recorded is not None:
+                outcome.recorded.set()
+    except BaseException:
+        # Recording failed (e.g. the database connection was killed): release the senders, which
+        # wait for each row to be recorded, so no thread or SMTP connection is left behind. The
+        # claimed rows go back to the queue after NEWSLETTER_CLAIM_TIMEOUT.
+        abort.set()
+        if outcome is not None and outcome.recorded is not None:
             outcome.recorded.set()
+        _release(threads, results)
+        raise
     for thread in threads:
         thread.join()
     finish_if_done(issue_id)
     if counts["retry"]:
         raise TransientSendError(f"{counts['retry']} deliveries of issue {issue_id} to retry")
     return counts
+
+
+def _release(threads: list[threading.Thread], results: queue.Queue) -> None:
+    while any(thread.is_alive() for thread in threads):
+        try:
+            outcome = results.get(timeout=0.1)
+        except queue.Empty:
+            continue
+        if outcome.recorded is not None:
+            outcome.recorded.set()
 
 
 _MARK_SENT = (
@@ -499,7 +544,8 @@ def _record(outcome: Outcome) -> str:
     rows = Delivery.objects.filter(pk=outcome.job.delivery_id)
     if outcome.permanent:
         rows.update(status=Delivery.Status.FAILED, last_error=outcome.error)
-        record_hard_bounce(outcome.job.subscriber_id)
+        if outcome.bounce:
+            record_hard_bounce(outcome.job.subscriber_id)
         return "failed"
     rows.update(
         status=Delivery.Status.QUEUED,

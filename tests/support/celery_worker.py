@@ -25,6 +25,9 @@ def test_database_url() -> str:
 
 
 class CeleryWorker:
+    # Run the worker under another command (e.g. `unshare ...`), which must exec the rest.
+    command_prefix: list[str] = []
+
     def __init__(self, email_url: str, concurrency: int = 1, extra_env: dict | None = None):
         self.email_url = email_url
         self.concurrency = concurrency
@@ -48,6 +51,7 @@ class CeleryWorker:
         log = open(self.log_path, "w")  # noqa: SIM115 - closed with the process
         self.process = subprocess.Popen(
             [
+                *self.command_prefix,
                 sys.executable,
                 "-m",
                 "celery",
