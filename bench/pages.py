@@ -28,7 +28,7 @@ ROOT = Path(__file__).resolve().parent.parent
 VAR = ROOT / "var" / "bench"
 PY = sys.executable
 PG = "postgres://postgres@127.0.0.1:5432"
-REDIS = "redis://127.0.0.1:6379/7"
+REDIS = "redis://127.0.0.1:6379/5"
 PORT, NGINX_PORT = 8107, 8108
 BASE = f"http://127.0.0.1:{PORT}"
 
@@ -154,7 +154,7 @@ def wrk(url: str, connections: int, duration: int, bust_cache: bool = False) -> 
         script.write_text(CACHE_BUSTER)
         cmd += ["-s", str(script)]
     out = subprocess.run([*cmd, url], capture_output=True, text=True, check=True).stdout
-    latency = dict(re.findall(r"^\s+(50|99)%\s+(\S+)$", out, re.M))
+    latency = dict(re.findall(r"^\s+(50|99)%\s+(\S+)\s*$", out, re.M))  # "1.03s " has a space
     errors = WRK_NON2XX.search(out)
     return {
         "rps": float(WRK_RPS.search(out).group(1)),

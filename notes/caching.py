@@ -4,37 +4,58 @@ One "state" entry in the configured cache carries a version token: any change to
 deletes it, and so does the moment the next scheduled note goes live (its time is stored beside
 the token). ETags hash that token with the reader's `cache_key`, the language and the URL, so
 readers who may see different things never share an ETag or a cached page.
+
+Whole pages are shared only between anonymous readers, and only through
+`AnonymousPageCacheMiddleware`, which sits before sessions, auth, CSRF and messages: a GET with
+no session cookie and no messages cookie cannot belong to a signed-in reader (DESIGN.md rule 1),
+so its page is read with one cache round trip (state + page) and nothing else runs. Pages are
+stored only from such requests, after every middleware has added its headers.
 """
 
 import hashlib
 import re
 import uuid
-from functools import wraps
+from functools import lru_cache, wraps
 
 from django.conf import settings
+from django.contrib.messages.storage.cookie import CookieStorage
 from django.core.cache import cache
+from django.core.exceptions import DisallowedHost
+from django.db import transaction
 from django.db.models import Min
 from django.http import HttpResponse
-from django.middleware.csrf import get_token
-from django.utils import timezone
+from django.middleware.csrf import CsrfViewMiddleware, get_token
+from django.urls import Resolver404, resolve
+from django.utils import timezone, translation
 from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers
 from django.utils.http import http_date
 
-from billing.access import reader_for
+from billing.access import ANONYMOUS, reader_for
 
 STATE_KEY = "notes:state"
 PAGE_TIMEOUT = 600
+# Arbitrary query strings would let anyone fill the cache: only `?page=` is shared.
+SHARED_QUERY = {"page"}
 _CSRF_INPUT = re.compile(rb'(name="csrfmiddlewaretoken" value=")[^"]*(")')
 _CSRF_PLACEHOLDER = b"__SOLO_CSRF_TOKEN__"
+# Headers that belong to one response, not to the page: recomputed on every hit.
+_NOT_STORED = {"etag", "last-modified", "content-length", "x-solo-cache", "date"}
 
 
-def current_state() -> dict:
-    """The version token, when it was minted, and when the next scheduled note goes live."""
+def _fresh(state, now) -> bool:
+    return state is not None and not (state["next_change"] and now >= state["next_change"])
+
+
+def current_state(known: dict | None = None) -> dict:
+    """The version token, when it was minted, and when the next scheduled note goes live.
+
+    `known` is a state already read in this request (by the middleware), saving a round trip.
+    """
     from .models import Note
 
     now = timezone.now()
-    state = cache.get(STATE_KEY)
-    if state is None or (state["next_change"] and now >= state["next_change"]):
+    state = known if _fresh(known, now) else cache.get(STATE_KEY)
+    if not _fresh(state, now):
         next_change = Note.objects.filter(
             status=Note.Status.PUBLISHED, published_at__gt=now
         ).aggregate(first=Min("published_at"))["first"]
@@ -54,8 +75,13 @@ def _state_timeout() -> int | None:
 
 
 def invalidate() -> None:
-    """Called whenever a note or tag changes: every page and feed gets a new ETag."""
+    """Called whenever a note or tag changes: every page and feed gets a new ETag.
+
+    Deleted now and again at commit: a page rendered in between still saw the old rows, and
+    must not be stored under a version minted before the change became visible.
+    """
     cache.delete(STATE_KEY)
+    transaction.on_commit(lambda: cache.delete(STATE_KEY))
 
 
 def _digest(text: str) -> str:
@@ -69,49 +95,48 @@ def _timeout(state) -> int:
     return PAGE_TIMEOUT
 
 
+def _page_id(request, reader_key: str, language: str) -> str:
+    """What the page depends on besides the state: kind of reader, language, scheme/host/URL."""
+    return f"{reader_key}|{language}|{request.build_absolute_uri()}"
+
+
+def _page_key(page_id: str) -> str:
+    return f"notes:page:{_digest(page_id)}"
+
+
+def _validators(request, state, page_id) -> tuple[str, int]:
+    # The browser's copy holds a CSRF token for its cookie: a new cookie means a new ETag.
+    csrf_cookie = request.COOKIES.get(settings.CSRF_COOKIE_NAME, "")
+    etag = '"' + _digest(f"{state['version']}|{page_id}|{csrf_cookie}") + '"'
+    return etag, int(state["since"].timestamp())
+
+
 def conditional_cached(view):
-    """ETag/Last-Modified for every reader; whole-page cache for anonymous readers."""
+    """ETag/Last-Modified and 304s for every reader; marks anonymous pages as shareable."""
 
     @wraps(view)
     def wrapper(request, *args, **kwargs):
         if request.method not in ("GET", "HEAD"):
             return view(request, *args, **kwargs)
         reader = reader_for(request)
-        state = current_state()
+        state = current_state(getattr(request, "_solo_state", None))
         language = getattr(request, "LANGUAGE_CODE", "")
-        page = f"{state['version']}|{reader.cache_key}|{language}|{request.get_full_path()}"
-        # The browser's copy holds a CSRF token for its cookie: a new cookie means a new ETag.
-        csrf_cookie = request.COOKIES.get(settings.CSRF_COOKIE_NAME, "")
-        etag = '"' + _digest(f"{page}|{csrf_cookie}") + '"'
-        last_modified = int(state["since"].timestamp())
+        page_id = _page_id(request, reader.cache_key, language)
+        etag, last_modified = _validators(request, state, page_id)
         not_modified = get_conditional_response(request, etag=etag, last_modified=last_modified)
         if not_modified is not None:
             return _finish(not_modified, etag, last_modified, reader)
-        # Arbitrary query strings would let anyone fill the cache: only `?page=` is cached.
-        anonymous = not request.user.is_authenticated and set(request.GET) <= {"page"}
-        key = f"notes:page:{_digest(page)}"
-        stored = cache.get(key) if anonymous else None
-        if stored is not None:
-            content = stored["content"]
-            if _CSRF_PLACEHOLDER in content:  # only pages with a form set the CSRF cookie
-                content = content.replace(_CSRF_PLACEHOLDER, get_token(request).encode())
-            response = HttpResponse(content, content_type=stored["content_type"])
-            response["X-Solo-Cache"] = "hit"
-        else:
-            response = view(request, *args, **kwargs)
-            if response.status_code != 200 or response.streaming:
-                return response
-            if hasattr(response, "render"):
-                response.render()
-            if anonymous:
-                content = _CSRF_INPUT.sub(rb"\1" + _CSRF_PLACEHOLDER + rb"\2", response.content)
-                cache.set(
-                    key,
-                    {"content": content, "content_type": response["Content-Type"]},
-                    _timeout(state),
-                )
+        response = view(request, *args, **kwargs)
+        if response.status_code != 200 or response.streaming:
+            return response
+        if hasattr(response, "render"):
+            response.render()
+        if reader.cache_key == ANONYMOUS.cache_key:
+            # Stored by the middleware, only if the request carried no session at all.
+            response._solo_share = (page_id, state)
         return _finish(response, etag, last_modified, reader)
 
+    wrapper.solo_page_cache = True
     return wrapper
 
 
@@ -119,8 +144,97 @@ def _finish(response, etag, last_modified, reader):
     response["ETag"] = etag
     response["Last-Modified"] = http_date(last_modified)
     patch_vary_headers(response, ["Cookie", "Accept-Language"])
-    if reader.cache_key == "anon":
+    if reader.cache_key == ANONYMOUS.cache_key:
         patch_cache_control(response, public=True, max_age=0, must_revalidate=True)
     else:
         patch_cache_control(response, private=True, max_age=0, must_revalidate=True)
     return response
+
+
+@lru_cache(maxsize=1024)
+def _is_cached_view(path: str) -> bool:
+    """Whether the URL's view is a `conditional_cached` page (memoised: URLs do not move)."""
+    try:
+        return getattr(resolve(path).func, "solo_page_cache", False)
+    except Resolver404:
+        return False
+
+
+def _anonymous_get(request) -> bool:
+    """A GET that no session, sign-in or flash message can concern, for a cached view."""
+    cookies = request.COOKIES
+    return (
+        request.method == "GET"
+        and settings.SESSION_COOKIE_NAME not in cookies
+        and CookieStorage.cookie_name not in cookies
+        and set(request.GET) <= SHARED_QUERY
+        and _is_cached_view(request.path_info)
+    )
+
+
+class AnonymousPageCacheMiddleware:
+    """Serves anonymous readers' cached pages before sessions, auth, CSRF and messages run.
+
+    Place it after SecurityMiddleware (HTTPS redirect, HSTS) and before SessionMiddleware.
+    A hit costs one cache round trip; the stored page replays the headers the other middleware
+    set when it was rendered (CSP, X-Frame-Options, Vary…), with a fresh CSRF token and cookie.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self.csrf = CsrfViewMiddleware(get_response)  # its cookie handling, for cached forms
+
+    def __call__(self, request):
+        if not _anonymous_get(request):
+            return self.get_response(request)
+        try:
+            page_id = _page_id(request, ANONYMOUS.cache_key, _language(request))
+        except DisallowedHost:
+            return self.get_response(request)  # CommonMiddleware answers 400
+        response = self._cached(request, page_id)
+        if response is not None:
+            return response
+        response = self.get_response(request)
+        share = getattr(response, "_solo_share", None)
+        if share is not None and share[0] == page_id and response.status_code == 200:
+            self._store(share[1], page_id, response)
+        return response
+
+    def _cached(self, request, page_id):
+        key = _page_key(page_id)
+        found = cache.get_many([STATE_KEY, key])
+        state = found.get(STATE_KEY)
+        if not _fresh(state, timezone.now()):
+            return None
+        request._solo_state = state  # spares the view's decorator a round trip on a miss
+        etag, last_modified = _validators(request, state, page_id)
+        not_modified = get_conditional_response(request, etag=etag, last_modified=last_modified)
+        if not_modified is not None:
+            return _finish(not_modified, etag, last_modified, ANONYMOUS)
+        entry = found.get(key)
+        if entry is None or entry["version"] != state["version"]:
+            return None
+        content = entry["content"]
+        response = HttpResponse(headers=entry["headers"])
+        if _CSRF_PLACEHOLDER in content:  # only pages with a form need the CSRF cookie
+            self.csrf.process_request(request)
+            content = content.replace(_CSRF_PLACEHOLDER, get_token(request).encode())
+            self.csrf.process_response(request, response)
+        response.content = content
+        # Vary and Cache-Control were stored with the page; only the validators are per hit.
+        response["ETag"] = etag
+        response["Last-Modified"] = http_date(last_modified)
+        response["Content-Length"] = str(len(content))
+        response["X-Solo-Cache"] = "hit"
+        return response
+
+    def _store(self, state, page_id, response):
+        content = _CSRF_INPUT.sub(rb"\1" + _CSRF_PLACEHOLDER + rb"\2", response.content)
+        headers = {k: v for k, v in response.items() if k.lower() not in _NOT_STORED}
+        entry = {"version": state["version"], "content": content, "headers": headers}
+        cache.set(_page_key(page_id), entry, _timeout(state))
+
+
+def _language(request) -> str:
+    """The language LocaleMiddleware will pick (Solo has no language prefixes in its URLs)."""
+    return translation.get_language_from_request(request)

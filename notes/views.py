@@ -1,12 +1,14 @@
 """Reader pages. Every content decision asks billing.access (DESIGN.md rule 1); every page runs a
-fixed number of queries (rule 5): lists prefetch tags, related notes come from one query."""
+fixed number of queries (rule 5): lists prefetch tags; a note's neighbours and related notes come
+from one query."""
 
 from django.conf import settings
 from django.contrib.sitemaps.views import sitemap as sitemap_view
 from django.core.paginator import Paginator
-from django.db.models import Count
+from django.db import connection
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_safe
 
 from billing.access import can_read, reader_for
@@ -51,7 +53,14 @@ def search(request):
 @conditional_cached
 def detail(request, slug):
     reader = reader_for(request)
-    note = Note.objects.visible_to(reader).filter(slug=slug).prefetch_related("tags").first()
+    note = (
+        Note.objects.visible_to(reader)
+        .filter(slug=slug)
+        .defer("body", "search_document", "search_vector", "front_matter")
+        .prefetch_related("tags")
+        .order_by()
+        .first()
+    )
     if note is None:
         moved = NoteSlugRedirect.objects.filter(old_slug=slug).select_related("note").first()
         if moved and Note.objects.visible_to(reader).filter(pk=moved.note_id).exists():
@@ -63,31 +72,49 @@ def detail(request, slug):
         "can_read": can_read(reader, note),
         "canonical": note.canonical_url or url,
         "json_ld": json_ld(blog_posting(note, url, settings.SITE_NAME, settings.SITE_URL)),
-        "related": _related(note),
+        **_around(note),
     }
-    if note.published_at:
-        around = Note.objects.published().only("title", "slug", "published_at")
-        context["previous"] = (
-            around.filter(published_at__lt=note.published_at).order_by("-published_at").first()
-        )
-        context["next"] = (
-            around.filter(published_at__gt=note.published_at).order_by("published_at").first()
-        )
     return render(request, "notes/detail.html", context)
 
 
-def _related(note):
-    tag_ids = [tag.pk for tag in note.tags.all()]
-    if not tag_ids:
-        return []
-    return list(
-        Note.objects.published()
-        .filter(tags__in=tag_ids)
-        .exclude(pk=note.pk)
-        .annotate(shared=Count("tags"))
-        .order_by("-shared", "-published_at")
-        .only("title", "slug", "published_at")[:3]
+# The previous and next published notes and the three sharing most tags, in one query: the
+# ORM took longer to build these three queries (~1.5 ms each) than the database to answer them.
+_AROUND_SQL = """
+SELECT * FROM (SELECT 'previous' AS kind, id, title, slug, published_at FROM {note}
+  WHERE status = %(published)s AND published_at < %(at)s AND published_at <= %(now)s
+  ORDER BY published_at DESC LIMIT 1) p
+UNION ALL
+SELECT * FROM (SELECT 'next', id, title, slug, published_at FROM {note}
+  WHERE status = %(published)s AND published_at > %(at)s AND published_at <= %(now)s
+  ORDER BY published_at LIMIT 1) n
+UNION ALL
+SELECT * FROM (SELECT 'related', n.id, n.title, n.slug, n.published_at FROM {note} n
+  JOIN {note_tags} nt ON nt.note_id = n.id
+  WHERE nt.tag_id IN (SELECT tag_id FROM {note_tags} WHERE note_id = %(id)s)
+    AND n.id <> %(id)s AND n.status = %(published)s AND n.published_at <= %(now)s
+  GROUP BY n.id, n.title, n.slug, n.published_at
+  ORDER BY COUNT(*) DESC, n.published_at DESC LIMIT 3) r
+"""
+
+
+def _around(note) -> dict:
+    sql = _AROUND_SQL.format(
+        note=connection.ops.quote_name(Note._meta.db_table),
+        note_tags=connection.ops.quote_name(Note.tags.through._meta.db_table),
     )
+    params = {
+        "id": note.pk,
+        "published": Note.Status.PUBLISHED,
+        "at": note.published_at,
+        "now": timezone.now(),
+    }
+    around = {"related": []}
+    for other in Note.objects.raw(sql, params):
+        if other.kind == "related":
+            around["related"].append(other)
+        else:
+            around[other.kind] = other
+    return around
 
 
 @require_safe

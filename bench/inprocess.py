@@ -1,0 +1,122 @@
+"""Per-request cost of the note page measured inside one process, without HTTP or wrk.
+
+    .venv/bin/python bench/inprocess.py [--requests 2000] [--profile warm|uncached|trivial]
+
+Less noisy than bench/pages.py on a shared machine: it calls Django's WSGI handler directly
+(the whole middleware stack, the bench settings, the database and Redis that bench/pages.py
+loaded — run that once first) and prints milliseconds per request for a warm cache hit, an
+uncached render (unique query string) and the trivial view. `--profile` prints a cProfile of
+one case, sorted by cumulative time. Cases are interleaved in 20 rounds; medians are
+printed, as wall time and as this process's CPU time (the database's and Redis's CPU not
+included).
+"""
+
+import argparse
+import cProfile
+import io
+import os
+import pstats
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+from bench.pages import env  # noqa: E402
+
+os.environ.update(env())
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.core.cache import cache  # noqa: E402
+from django.core.handlers.wsgi import WSGIHandler  # noqa: E402
+
+from notes.models import Note  # noqa: E402
+
+APP = WSGIHandler()
+
+
+def call(path: str, query: str = "") -> tuple[str, bytes]:
+    environ = {
+        "REQUEST_METHOD": "GET",
+        "PATH_INFO": path,
+        "QUERY_STRING": query,
+        "SERVER_NAME": "127.0.0.1",
+        "SERVER_PORT": "8107",
+        "HTTP_HOST": "127.0.0.1:8107",
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "wsgi.url_scheme": "http",
+        "wsgi.input": io.BytesIO(b""),
+        "wsgi.errors": sys.stderr,
+    }
+    status = []
+    body = b"".join(APP(environ, lambda s, headers, exc=None: status.append(s)))
+    return status[0], body
+
+
+def timed(path: str, requests: int, unique: bool = False) -> list[tuple[float, float]]:
+    """(wall, CPU of this thread) seconds for each request."""
+    timings = []
+    for _ in range(requests):
+        query = f"bust={next(_BUST)}" if unique else ""
+        wall, cpu = time.perf_counter(), time.thread_time()
+        status, _ = call(path, query)
+        timings.append((time.perf_counter() - wall, time.thread_time() - cpu))
+        assert status.startswith("200"), (path, status)
+    return timings
+
+
+_BUST = iter(range(10**9))
+
+
+def median_ms(values: list[float]) -> float:
+    values = sorted(values)
+    return values[len(values) // 2] * 1000
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--requests", type=int, default=2000)
+    parser.add_argument("--profile", choices=["warm", "uncached", "trivial"])
+    args = parser.parse_args()
+    note = Note.objects.published().order_by("-published_at").first().get_absolute_url()
+    (ROOT / "var" / "bench").mkdir(parents=True, exist_ok=True)
+    cache.clear()
+    page = call(note)[1]
+    Path(os.environ["BENCH_PAGE_FILE"]).write_bytes(page)
+    cases = {
+        "warm": (note, False),
+        "uncached": (note, True),
+        "trivial": ("/__bench/trivial/", False),
+    }
+    if args.profile:
+        path, unique = cases[args.profile]
+        timed(path, 50, unique)  # warm up
+        profiler = cProfile.Profile(time.thread_time)
+        profiler.enable()
+        timed(path, args.requests, unique)
+        profiler.disable()
+        pstats.Stats(profiler).sort_stats("cumulative").print_stats(45)
+        return
+    # Rounds interleave the cases so that load from other processes hits them alike.
+    results = {name: [] for name in cases}
+    for path, unique in cases.values():
+        timed(path, 50, unique)  # warm up connections, templates, caches
+    for _ in range(20):
+        for name, (path, unique) in cases.items():
+            results[name] += timed(path, args.requests // 20, unique)
+    wall = {name: median_ms([t[0] for t in r]) for name, r in results.items()}
+    cpu = {name: median_ms([t[1] for t in r]) for name, r in results.items()}
+    print(f"in-process medians per request, note {note} ({len(page)} bytes), wall and CPU:")
+    for name in cases:
+        wall_ratio, cpu_ratio = wall["trivial"] / wall[name], cpu["trivial"] / cpu[name]
+        print(
+            f"  {name:<9} {wall[name]:7.3f} ms wall ({wall_ratio:6.1%} of trivial)"
+            f"  {cpu[name]:7.3f} ms CPU ({cpu_ratio:6.1%})"
+        )
+
+
+if __name__ == "__main__":
+    main()
