@@ -10,7 +10,6 @@ import email
 import email.policy
 import shutil
 import subprocess
-import tempfile
 from pathlib import Path
 
 import pytest
@@ -99,8 +98,10 @@ def _messages_in(folder: Path) -> list[email.message.EmailMessage]:
     return complete
 
 
-def test_mail_folder_disk_full_marks_only_whole_messages_sent(start_worker, beat, admin_client):
-    mountpoint = tempfile.mkdtemp(prefix="solo-mail-")
+def test_mail_folder_disk_full_marks_only_whole_messages_sent(
+    start_worker, beat, admin_client, tmp_path
+):
+    mountpoint = str(tmp_path)  # the tmpfs is mounted on it in the worker's namespace only
     note = make_note(visibility="public")
     readers = make_subscribers(READERS)
     # 48 KiB: room for about a dozen messages of ~3.5 KiB written one after the other (one
