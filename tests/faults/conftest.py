@@ -36,7 +36,8 @@ class Beat:
     """Queues the periodic tasks by name on the private Redis, as `celery beat` would."""
 
     def __init__(self, broker_url: str):
-        self.app = Celery("faults-beat", broker=broker_url)
+        # Not the current app: shared tasks queued by later tests must still use solo's broker.
+        self.app = Celery("faults-beat", broker=broker_url, set_as_current=False)
         self.app.conf.broker_connection_retry_on_startup = True
 
     def send(self, name: str):
