@@ -1,6 +1,6 @@
 """Speed of reading, served as production serves it. Run by hand, not in CI:
 
-    .venv/bin/python bench/pages.py [--duration 10] [--workers 4]
+    .venv/bin/python bench/pages.py [--duration 10] [--workers 2*cores+1]
 
 Needs PostgreSQL and Redis on 127.0.0.1 (as on the CI machine) and Debian's `wrk` and `nginx`
 (`apt-get install wrk nginx-light`). It loads 1,000 notes, 200 tags and 100,000 subscribers into
@@ -187,7 +187,8 @@ def page_weight(home: bytes) -> str:
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--duration", type=int, default=10, help="seconds per wrk run")
-    parser.add_argument("--workers", type=int, default=4, help="gunicorn sync workers")
+    workers = 2 * (os.cpu_count() or 1) + 1  # gunicorn's advice; the same for every page
+    parser.add_argument("--workers", type=int, default=workers, help="gunicorn sync workers")
     parser.add_argument("--notes", type=int, default=1000)
     parser.add_argument("--tags", type=int, default=200)
     parser.add_argument("--subscribers", type=int, default=100_000)

@@ -152,10 +152,10 @@ def _finish(response, etag, last_modified, reader):
 
 
 @lru_cache(maxsize=1024)
-def _is_cached_view(path: str) -> bool:
+def _is_cached_view(urlconf: str, path: str) -> bool:
     """Whether the URL's view is a `conditional_cached` page (memoised: URLs do not move)."""
     try:
-        return getattr(resolve(path).func, "solo_page_cache", False)
+        return getattr(resolve(path, urlconf).func, "solo_page_cache", False)
     except Resolver404:
         return False
 
@@ -168,7 +168,7 @@ def _anonymous_get(request) -> bool:
         and settings.SESSION_COOKIE_NAME not in cookies
         and CookieStorage.cookie_name not in cookies
         and set(request.GET) <= SHARED_QUERY
-        and _is_cached_view(request.path_info)
+        and _is_cached_view(settings.ROOT_URLCONF, request.path_info)
     )
 
 
