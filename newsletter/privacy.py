@@ -13,7 +13,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from .models import Delivery, Subscriber
+from .models import Click, Delivery, Subscriber
 
 ERASED_DOMAIN = "invalid"  # RFC 2606: can never be a real mailbox
 
@@ -40,6 +40,11 @@ def export_data(subscriber: Subscriber) -> dict[str, Any]:
         .order_by("pk")
         .values_list("issue__subject", "status", "sent_at")
     )
+    clicks = (
+        Click.objects.filter(delivery__subscriber=subscriber)
+        .order_by("pk")
+        .values_list("issue__subject", "url", "clicked_at")
+    )
     feed = getattr(subscriber, "private_feed", None)
     return {
         "subscriber": {
@@ -52,6 +57,7 @@ def export_data(subscriber: Subscriber) -> dict[str, Any]:
             "confirmed_at": _iso(subscriber.confirmed_at),
             "unsubscribed_at": _iso(subscriber.unsubscribed_at),
             "hard_bounces": subscriber.hard_bounces,
+            "signed_up_from_note": subscriber.signup_note.slug if subscriber.signup_note else None,
         },
         "account": None
         if user is None
@@ -64,6 +70,10 @@ def export_data(subscriber: Subscriber) -> dict[str, Any]:
         "newsletter_deliveries": [
             {"issue": subject, "status": status, "sent_at": _iso(sent_at)}
             for subject, status, sent_at in deliveries
+        ],
+        "links_clicked": [
+            {"issue": subject, "url": url, "clicked_at": _iso(clicked_at)}
+            for subject, url, clicked_at in clicks
         ],
         "stripe_customers": [
             {"id": c.stripe_id, "email": c.email, "created_at": _iso(c.created_at)}

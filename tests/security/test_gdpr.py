@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from billing.models import Customer, PrivateFeed, StripeEvent, Subscription
 from billing.sync import ensure_user
-from newsletter.models import Delivery, Issue, Subscriber
+from newsletter.models import Click, Delivery, Issue, Subscriber
 from tests.billing.readers import make_reader
 
 pytestmark = pytest.mark.django_db
@@ -20,13 +20,21 @@ pytestmark = pytest.mark.django_db
 def reader(public_note):
     """Ana: a reader who got two issues, paid once (cancelled since), signed in, has a feed."""
     ana = Subscriber.objects.create(
-        email="ana@example.com", name="Ana Lopez", status="active", confirmed_at=timezone.now()
+        email="ana@example.com",
+        name="Ana Lopez",
+        status="active",
+        confirmed_at=timezone.now(),
+        signup_note=public_note,
     )
     other = Subscriber.objects.create(email="bob@example.com", status="active")
     for n in range(2):
         issue = Issue.objects.create(note=public_note, subject=f"Issue {n}", status="sent")
-        Delivery.objects.create(issue=issue, subscriber=ana, status="sent", sent_at=timezone.now())
-        Delivery.objects.create(issue=issue, subscriber=other, status="sent")
+        mine = Delivery.objects.create(
+            issue=issue, subscriber=ana, status="sent", sent_at=timezone.now()
+        )
+        theirs = Delivery.objects.create(issue=issue, subscriber=other, status="sent")
+    Click.objects.create(issue=issue, delivery=mine, url="https://example.org/ana-read-this")
+    Click.objects.create(issue=issue, delivery=theirs, url="https://example.org/bob-read-this")
     customer = Customer.objects.create(stripe_id="cus_ana", subscriber=ana, email="ana@example.com")
     Subscription.objects.create(
         stripe_id="sub_ana",
@@ -88,6 +96,8 @@ def test_a_reader_downloads_their_data_as_json(client, reader):
     assert data["subscriptions"][0]["status"] == "canceled"
     assert data["stripe_events"] == ["evt_ana"]
     assert data["private_feed"] is True
+    assert data["subscriber"]["signed_up_from_note"] == reader.signup_note.slug
+    assert [c["url"] for c in data["links_clicked"]] == ["https://example.org/ana-read-this"]
     assert "bob" not in response.content.decode()
 
 
@@ -115,6 +125,7 @@ def test_a_reader_erases_their_data_and_the_counts_stay(client, reader, public_n
     assert "bob@x.org" in _everything_about_ana()  # other readers untouched
     assert {i.pk: i.progress()["sent"] for i in Issue.objects.all()} == sent_before
     assert Delivery.objects.filter(subscriber=ana).count() == 2
+    assert Click.objects.count() == 2  # clicks stay counted, now tied to an anonymous row
     assert Customer.objects.get(stripe_id="cus_ana").subscriber == ana  # id kept for revenue
     assert Subscription.objects.get(stripe_id="sub_ana").amount == 500
     assert not PrivateFeed.objects.filter(subscriber=ana).exists()
