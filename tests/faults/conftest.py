@@ -125,16 +125,28 @@ def statuses(issue: Issue) -> dict[str, int]:
     )
 
 
-def kill_other_backends() -> int:
-    """pg_terminate_backend on every other connection to the test database; how many were killed."""
+def kill_other_backends(busy_with: str = "", timeout: float = 10.0) -> int:
+    """pg_terminate_backend on every other connection to the test database; how many were killed.
+
+    With `busy_with`, first wait until some connection is running a query naming it (a sender
+    thread opens its connection only while it records a row), so the kill lands mid-work.
+    """
     from django.db import connection
 
+    others = "FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+    deadline = time.monotonic() + timeout
     with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_stat_clear_snapshot()")  # inside a transaction too
-        cursor.execute(
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
-            " WHERE datname = current_database() AND pid <> pg_backend_pid()"
-        )
+        while busy_with and time.monotonic() < deadline:
+            cursor.execute("SELECT pg_stat_clear_snapshot()")  # fresh view inside a transaction
+            cursor.execute(
+                f"SELECT count(*) {others} AND state = 'active' AND query LIKE %s",
+                [f"%{busy_with}%"],
+            )
+            if cursor.fetchone()[0]:
+                break
+            time.sleep(0.005)
+        cursor.execute("SELECT pg_stat_clear_snapshot()")
+        cursor.execute(f"SELECT pg_terminate_backend(pid) {others}")
         return sum(1 for (killed,) in cursor.fetchall() if killed)
 
 
