@@ -7,6 +7,7 @@ from django.contrib import admin
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from .models import Click, NoteConversion
 
@@ -56,7 +57,9 @@ class NoteConversionAdmin(ReadOnlyAdmin):
             '<a href="{}?signup_note__id__exact={}">{}</a>', url, obj.pk, obj.signup_count
         )
 
-    @admin.display(description=_("confirmed"), ordering="confirmed_count")
+    @admin.display(
+        description=pgettext_lazy("subscriber count", "confirmed"), ordering="confirmed_count"
+    )
     def confirmed(self, obj):
         return obj.confirmed_count
 
