@@ -119,6 +119,17 @@ def copies_per_reader(recipients: list[str]) -> collections.Counter:
     return collections.Counter(address.lower() for address in recipients)
 
 
+def duplicates_once_all_served(smtp_server, readers, bound: int) -> int:
+    """Every reader got the issue; how many extra copies, at most `bound` (in flight at a fault:
+    one sent-but-unrecorded message per SMTP connection)."""
+    time.sleep(0.5)  # anything still in flight lands, so duplicates are counted honestly
+    counts = copies_per_reader(smtp_server.recipients())
+    duplicates = sum(n - 1 for n in counts.values())
+    assert set(counts) == {r.email for r in readers}
+    assert duplicates <= bound, f"{duplicates} duplicates"
+    return duplicates
+
+
 def statuses(issue: Issue) -> dict[str, int]:
     return dict(
         collections.Counter(Delivery.objects.filter(issue=issue).values_list("status", flat=True))
