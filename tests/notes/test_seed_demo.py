@@ -1,6 +1,9 @@
+import re
+
 import pytest
 from django.core.management import call_command
 
+from newsletter.models import Issue, Subscriber
 from notes.models import Note
 
 
@@ -14,3 +17,30 @@ def test_seed_demo_is_varied_and_idempotent(client):
     assert Note.objects.filter(body_html__contains="codehilite").count() == 1
     home = client.get("/").content.decode()
     assert "Welcome to Solo" in home and "L&#x27;été à Dakar" in home
+
+
+@pytest.mark.django_db
+def test_seed_demo_gives_the_dashboard_a_list_to_show(admin_client):
+    call_command("seed_demo", stdout=None)
+    call_command("seed_demo", stdout=None)  # the list is made once
+    assert Subscriber.objects.count() == 160
+    assert Issue.objects.filter(status="sent").count() == 3
+    assert Issue.objects.filter(status="scheduled").count() == 1
+
+    page = admin_client.get("/admin/").content.decode()
+    figures = {
+        key: int(re.search(rf'id="dash-{key}">(\d+)<', page).group(1))
+        for key in ("active", "pending", "unsubscribed", "paid", "comps", "churned")
+    }
+    assert figures["active"] > 100 and figures["pending"] > 0 and figures["unsubscribed"] > 0
+    # 18 paying (2 of 20 cancelled) and 2 comped readers
+    assert figures == {**figures, "paid": 20, "comps": 2, "churned": 2}
+    assert "€" in page or "EUR" in page  # MRR is shown
+
+
+@pytest.mark.django_db
+def test_seed_demo_leaves_a_real_list_alone():
+    Subscriber.objects.create(email="real@reader.org", status="active")
+    call_command("seed_demo", stdout=None)
+    assert list(Subscriber.objects.values_list("email", flat=True)) == ["real@reader.org"]
+    assert not Issue.objects.exists()

@@ -1,8 +1,13 @@
+import random
 from datetime import timedelta
 
+from django.conf import settings
 from django.core.management.base import BaseCommand
+from django.db import transaction
 from django.utils import timezone
 
+from billing.models import Comp, Customer, Subscription
+from newsletter.models import Click, Delivery, Issue, Subscriber
 from notes.caching import invalidate
 from notes.models import Note, Tag
 
@@ -83,3 +88,91 @@ class Command(BaseCommand):
             note.tags.set([Tag.named(name) for name in tag_names])
         invalidate()
         self.stdout.write(f"Demo content: {len(DEMO_NOTES)} notes ready.")
+        if Subscriber.objects.exists():
+            return  # a list already exists (an earlier run, or real readers): never add to it
+        with transaction.atomic():
+            readers = seed_readers(now)
+        self.stdout.write(f"Demo readers: {readers} subscribers, payments and sent issues.")
+
+
+DEMO_READERS = 160
+STATUSES = ["active"] * 40 + ["pending"] * 4 + ["unsubscribed"] * 4 + ["bounced"] * 2
+
+
+def seed_readers(now) -> int:
+    """A small list for the dashboard to show: sign-ups over 120 days, 20 paying readers
+    (monthly and yearly; 2 cancelled), 2 comps, three sent issues and one scheduled.
+
+    All at example.com, which no mail server delivers to; the scheduled issue goes out through
+    whatever EMAIL_URL says when it is due (by default, files in var/mail/).
+    """
+    rng = random.Random(7)  # the same demo every time
+    slugs = [n["slug"] for n in DEMO_NOTES]
+    notes = list(Note.objects.filter(slug__in=slugs).order_by("published_at"))
+    subscribers = Subscriber.objects.bulk_create(
+        Subscriber(email=f"reader{n}@example.com", status=rng.choice(STATUSES))
+        for n in range(DEMO_READERS)
+    )
+    for subscriber in subscribers:
+        subscriber.created_at = now - timedelta(days=rng.uniform(0, 120))
+        if subscriber.status != Subscriber.Status.PENDING:
+            subscriber.confirmed_at = subscriber.created_at + timedelta(minutes=5)
+        if subscriber.status == Subscriber.Status.UNSUBSCRIBED:
+            subscriber.unsubscribed_at = subscriber.created_at + (now - subscriber.created_at) / 2
+        subscriber.signup_note = rng.choice(notes + [None] * 4)
+    Subscriber.objects.bulk_update(
+        subscribers, ["created_at", "confirmed_at", "unsubscribed_at", "signup_note"]
+    )
+    active = [s for s in subscribers if s.status == Subscriber.Status.ACTIVE]
+    for n, reader in enumerate(active[:20]):
+        yearly = n % 4 == 0
+        customer = Customer.objects.create(stripe_id=f"cus_demo{n}", subscriber=reader)
+        Subscription.objects.create(
+            stripe_id=f"sub_demo{n}",
+            customer=customer,
+            subscriber=reader,
+            status="canceled" if n % 7 == 6 else "active",
+            canceled_at=now - timedelta(days=n) if n % 7 == 6 else None,
+            amount=5000 if yearly else 500,
+            currency="eur",
+            interval="year" if yearly else "month",
+            stripe_created=now - timedelta(days=rng.uniform(20, 330)),
+            state_at=now,
+        )
+    Comp.objects.bulk_create(Comp(subscriber=s, note="demo") for s in active[20:22])
+    for note in notes[:-1]:  # each mailed an hour after it was published
+        _sent_issue(note, note.published_at + timedelta(hours=1), subscribers, rng)
+    Issue.objects.create(
+        note=notes[-1], status=Issue.Status.SCHEDULED, scheduled_at=now + timedelta(days=1)
+    )
+    return len(subscribers)
+
+
+def _sent_issue(note, sent_at, subscribers, rng):
+    issue = Issue.objects.create(
+        note=note,
+        status=Issue.Status.SENT,
+        started_at=sent_at,
+        finished_at=sent_at + timedelta(seconds=4),
+    )
+    audience = [s for s in subscribers if s.confirmed_at and s.confirmed_at < sent_at]
+    deliveries = Delivery.objects.bulk_create(
+        Delivery(
+            issue=issue,
+            subscriber=s,
+            queued_at=sent_at,
+            **(
+                {"status": "failed", "last_error": "550 5.1.1 Mailbox unavailable"}
+                if rng.random() < 0.03
+                else {"status": "sent", "sent_at": sent_at + timedelta(seconds=2)}
+            ),
+        )
+        for s in audience
+    )
+    Issue.objects.filter(pk=issue.pk).update(recipients_count=len(deliveries))
+    link = settings.SITE_URL + note.get_absolute_url()
+    Click.objects.bulk_create(
+        Click(issue=issue, delivery=d, url=link, clicked_at=sent_at + timedelta(hours=1))
+        for d in deliveries
+        if d.status == "sent" and rng.random() < 0.3
+    )
