@@ -13,6 +13,7 @@ stored only from such requests, after every middleware has added its headers.
 """
 
 import hashlib
+import logging
 import re
 import uuid
 from functools import lru_cache, wraps
@@ -29,8 +30,11 @@ from django.urls import Resolver404, resolve
 from django.utils import timezone, translation
 from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers
 from django.utils.http import http_date
+from redis.exceptions import RedisError
 
 from billing.access import ANONYMOUS, reader_for
+
+logger = logging.getLogger(__name__)
 
 STATE_KEY = "notes:state"
 PAGE_TIMEOUT = 600
@@ -40,6 +44,22 @@ _CSRF_INPUT = re.compile(rb'(name="csrfmiddlewaretoken" value=")[^"]*(")')
 _CSRF_PLACEHOLDER = b"__SOLO_CSRF_TOKEN__"
 # Headers that belong to one response, not to the page: recomputed on every hit.
 _NOT_STORED = {"etag", "last-modified", "content-length", "x-solo-cache", "date"}
+
+
+def _cache_get_many(keys: list[str]) -> dict:
+    """Readers' pages never need the cache: with Redis down they are rendered from the database."""
+    try:
+        return cache.get_many(keys)
+    except RedisError as error:
+        logger.warning("page cache unavailable, rendering from the database: %s", error)
+        return {}
+
+
+def _cache_set(key: str, value, timeout) -> None:
+    try:
+        cache.set(key, value, timeout)
+    except RedisError as error:
+        logger.warning("page cache unavailable, page not stored: %s", error)
 
 
 def _fresh(state, now) -> bool:
@@ -54,13 +74,13 @@ def current_state(known: dict | None = None) -> dict:
     from .models import Note
 
     now = timezone.now()
-    state = known if _fresh(known, now) else cache.get(STATE_KEY)
+    state = known if _fresh(known, now) else _cache_get_many([STATE_KEY]).get(STATE_KEY)
     if not _fresh(state, now):
         next_change = Note.objects.filter(
             status=Note.Status.PUBLISHED, published_at__gt=now
         ).aggregate(first=Min("published_at"))["first"]
         state = {"version": uuid.uuid4().hex, "since": now, "next_change": next_change}
-        cache.set(STATE_KEY, state, _state_timeout())
+        _cache_set(STATE_KEY, state, _state_timeout())
     return state
 
 
@@ -202,7 +222,7 @@ class AnonymousPageCacheMiddleware:
 
     def _cached(self, request, page_id):
         key = _page_key(page_id)
-        found = cache.get_many([STATE_KEY, key])
+        found = _cache_get_many([STATE_KEY, key])
         state = found.get(STATE_KEY)
         if not _fresh(state, timezone.now()):
             return None
@@ -232,7 +252,7 @@ class AnonymousPageCacheMiddleware:
         content = _CSRF_INPUT.sub(rb"\1" + _CSRF_PLACEHOLDER + rb"\2", response.content)
         headers = {k: v for k, v in response.items() if k.lower() not in _NOT_STORED}
         entry = {"version": state["version"], "content": content, "headers": headers}
-        cache.set(_page_key(page_id), entry, _timeout(state))
+        _cache_set(_page_key(page_id), entry, _timeout(state))
 
 
 def _language(request) -> str:
