@@ -1,5 +1,5 @@
 from django.contrib import admin, messages
-from django.db import models
+from django.db import models, transaction
 from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -72,9 +72,10 @@ class NoteAdmin(MarkdownxModelAdmin):
     @admin.action(description=_("Publish the selected notes (now, unless scheduled)"))
     def publish(self, request, queryset):
         now = timezone.now()
-        count = queryset.filter(published_at__isnull=True).update(published_at=now)
-        count = queryset.update(status=Note.Status.PUBLISHED)
-        invalidate()
+        with transaction.atomic():  # nothing changes if readers' caches cannot hear of it
+            queryset.filter(published_at__isnull=True).update(published_at=now)
+            count = queryset.update(status=Note.Status.PUBLISHED)
+            invalidate()
         self.message_user(
             request,
             ngettext("%(n)d note published.", "%(n)d notes published.", count) % {"n": count},
@@ -83,8 +84,9 @@ class NoteAdmin(MarkdownxModelAdmin):
 
     @admin.action(description=_("Unpublish the selected notes (back to draft)"))
     def unpublish(self, request, queryset):
-        count = queryset.update(status=Note.Status.DRAFT)
-        invalidate()
+        with transaction.atomic():
+            count = queryset.update(status=Note.Status.DRAFT)
+            invalidate()
         self.message_user(
             request,
             ngettext("%(n)d note unpublished.", "%(n)d notes unpublished.", count) % {"n": count},

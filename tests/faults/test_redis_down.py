@@ -2,6 +2,7 @@
 and a premium note still shows only its teaser to a visitor."""
 
 import pytest
+from redis.exceptions import RedisError
 
 from notes.models import Note
 from tests.fixtures_newsletter import SECRET, TEASER, make_note
@@ -32,3 +33,20 @@ def test_pages_answer_from_the_database_while_redis_is_down(own_redis, settings,
     assert "Rendered from the database" in client.get(public.get_absolute_url()).text
     teaser = client.get(premium.get_absolute_url()).text
     assert TEASER in teaser and SECRET not in teaser
+
+
+def test_unpublishing_is_refused_while_redis_is_down(own_redis, settings, admin_client):
+    """Cached pages could outlive the change unseen, so the change does not happen."""
+    settings.CACHES = {
+        "default": {"BACKEND": "solo.cache.SoloRedisCache", "LOCATION": own_redis.url}
+    }
+    note = make_note(slug="open", visibility="public")
+    own_redis.stop()
+
+    with pytest.raises(RedisError):
+        admin_client.post(
+            "/admin/notes/note/", {"action": "unpublish", "_selected_action": [note.pk]}
+        )
+
+    note.refresh_from_db()
+    assert note.status == Note.Status.PUBLISHED
