@@ -100,7 +100,7 @@ STATUSES = ["active"] * 40 + ["pending"] * 4 + ["unsubscribed"] * 4 + ["bounced"
 
 
 def seed_readers(now) -> int:
-    """A small list for the dashboard to show: sign-ups over 120 days, 20 paying readers
+    """A small list for the dashboard to show: sign-ups over 120 days, 20 paid subscriptions
     (monthly and yearly; 2 cancelled), 2 comps, three sent issues and one scheduled.
 
     All at example.com, which no mail server delivers to; the scheduled issue goes out through
