@@ -357,6 +357,19 @@ def claim(issue_id: int, delivery_ids: list[int]) -> list[Job]:
     ]
 
 
+def _refuses_the_mailbox(exc: Exception) -> bool:
+    """A permanent refusal of this recipient's address, the only kind that counts as a bounce.
+
+    Policy refusals (enhanced status 5.7.x: relay denied, authentication required, blocked) say
+    something about our server, not about the reader's mailbox.
+    """
+    if not isinstance(exc, smtplib.SMTPRecipientsRefused):
+        return False  # the message or the sender was refused
+    code, answer = next(iter(exc.recipients.values()))
+    text = answer.decode(errors="replace") if isinstance(answer, bytes) else str(answer)
+    return code >= 500 and not text.lstrip().startswith("5.7.")
+
+
 def _smtp_code(exc: Exception) -> int | None:
     if isinstance(exc, smtplib.SMTPRecipientsRefused):
         return next(iter(exc.recipients.values()))[0]
@@ -370,7 +383,7 @@ class Outcome:
     job: Job
     ok: bool
     permanent: bool = False
-    bounce: bool = False  # the server refused this recipient (not the message or the sender)
+    bounce: bool = False  # the server refused this recipient's mailbox (see _refuses_the_mailbox)
     error: str = ""
     msgid: str = ""
     recorded: threading.Event | None = None
@@ -414,15 +427,12 @@ def _sender(
                     )
             except (smtplib.SMTPRecipientsRefused, smtplib.SMTPResponseException) as exc:
                 code = _smtp_code(exc) or 451
-                # Only a refused recipient counts towards bouncing the reader: a server refusing
-                # the message or the sender (e.g. a relay refusing everything) is not their fault.
-                refused = isinstance(exc, smtplib.SMTPRecipientsRefused)
                 results.put(
                     Outcome(
                         job,
                         ok=False,
                         permanent=code >= 500,
-                        bounce=refused and code >= 500,
+                        bounce=_refuses_the_mailbox(exc),
                         error=str(exc)[:500],
                     )
                 )

@@ -33,6 +33,21 @@ def test_hard_bounce_fails_the_row_then_repeated_ones_mark_the_reader_bounced(
     assert gone.email not in smtp_server.recipients()
 
 
+def test_a_relay_refusing_by_policy_bounces_nobody(
+    db, smtp_server, django_capture_on_commit_callbacks
+):
+    (reader,) = make_subscribers(1)
+    smtp_server.refusals[reader.email] = "554 5.7.1 Relay access denied"
+    for round_ in range(sending.HARD_BOUNCE_LIMIT):
+        issue = _send(
+            make_note(slug=f"n{round_}", visibility="public"), django_capture_on_commit_callbacks
+        )
+        row = Delivery.objects.get(issue=issue, subscriber=reader)
+        assert row.status == Delivery.Status.FAILED and "Relay access denied" in row.last_error
+    reader.refresh_from_db()
+    assert (reader.status, reader.hard_bounces) == (Subscriber.Status.ACTIVE, 0)
+
+
 def test_esp_tracking_events_mark_bounces_and_complaints(db):
     bounced, complained, fine = make_subscribers(3)
     for event_type, subscriber in [("bounced", bounced), ("complained", complained)]:
