@@ -15,7 +15,7 @@ def json_ld(data: dict) -> str:
     return mark_safe(json.dumps(data, ensure_ascii=False).translate(_ESCAPES))
 
 
-def blog_posting(note, url: str, site_name: str, site_url: str) -> dict:
+def blog_posting(note, tags, url: str, site_name: str, site_url: str) -> dict:
     data = {
         "@context": "https://schema.org",
         "@type": "BlogPosting",
@@ -27,7 +27,7 @@ def blog_posting(note, url: str, site_name: str, site_url: str) -> dict:
         "dateModified": note.updated_at.isoformat() if note.updated_at else None,
         "author": {"@type": "Person", "name": site_name, "url": site_url},
         "publisher": {"@type": "Organization", "name": site_name, "url": site_url},
-        "keywords": [tag.name for tag in note.tags.all()],
+        "keywords": [tag.name for tag in tags],
         "isAccessibleForFree": not note.is_premium,
     }
     if note.cover:
