@@ -53,18 +53,16 @@ def search(request):
 @conditional_cached
 def detail(request, slug):
     reader = reader_for(request)
-    note = (
-        Note.objects.visible_to(reader)
-        .filter(slug=slug)
-        .defer("body", "search_document", "search_vector", "front_matter")
-        .order_by()
-        .first()
+    notes = Note.objects.visible_to(reader).defer(
+        "body", "search_document", "search_vector", "front_matter"
     )
-    if note is None:
+    try:
+        note = notes.get(slug=slug)  # fewer queryset clones than .filter().order_by().first()
+    except Note.DoesNotExist:
         moved = NoteSlugRedirect.objects.filter(old_slug=slug).select_related("note").first()
         if moved and Note.objects.visible_to(reader).filter(pk=moved.note_id).exists():
             return redirect(moved.note, permanent=True)
-        raise Http404
+        raise Http404 from None
     url = request.build_absolute_uri(note.get_absolute_url())
     tags = _tags(note)
     context = {
