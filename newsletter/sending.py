@@ -357,25 +357,13 @@ def claim(issue_id: int, delivery_ids: list[int]) -> list[Job]:
     ]
 
 
-def _refuses_the_mailbox(exc: Exception) -> bool:
-    """A permanent refusal of this recipient's address, the only kind that counts as a bounce.
-
-    Policy refusals (enhanced status 5.7.x: relay denied, authentication required, blocked) say
-    something about our server, not about the reader's mailbox.
-    """
-    if not isinstance(exc, smtplib.SMTPRecipientsRefused):
-        return False  # the message or the sender was refused
-    code, answer = next(iter(exc.recipients.values()))
-    text = answer.decode(errors="replace") if isinstance(answer, bytes) else str(answer)
-    return code >= 500 and not text.lstrip().startswith("5.7.")
-
-
-def _smtp_code(exc: Exception) -> int | None:
+def _smtp_answer(exc: Exception) -> tuple[int, str]:
+    """The server's code and text: for this recipient, or for the whole message."""
     if isinstance(exc, smtplib.SMTPRecipientsRefused):
-        return next(iter(exc.recipients.values()))[0]
-    if isinstance(exc, smtplib.SMTPResponseException):
-        return exc.smtp_code
-    return None
+        code, text = next(iter(exc.recipients.values()))
+    else:
+        code, text = exc.smtp_code, exc.smtp_error
+    return code or 451, text.decode(errors="replace") if isinstance(text, bytes) else str(text)
 
 
 @dataclass
@@ -383,7 +371,7 @@ class Outcome:
     job: Job
     ok: bool
     permanent: bool = False
-    bounce: bool = False  # the server refused this recipient's mailbox (see _refuses_the_mailbox)
+    bounce: bool = False  # the server refused this recipient's mailbox
     error: str = ""
     msgid: str = ""
     recorded: threading.Event | None = None
@@ -426,13 +414,18 @@ def _sender(
                         [build_message(issue, personal, job.email, token, msgid)]
                     )
             except (smtplib.SMTPRecipientsRefused, smtplib.SMTPResponseException) as exc:
-                code = _smtp_code(exc) or 451
+                code, text = _smtp_answer(exc)
+                # Only a refused mailbox counts towards bouncing the reader: a server refusing the
+                # message or the sender, or refusing by policy (5.7.x: relay denied, blocked), is
+                # not their fault.
+                refused = isinstance(exc, smtplib.SMTPRecipientsRefused)
+                policy = text.startswith("5.7.")
                 results.put(
                     Outcome(
                         job,
                         ok=False,
                         permanent=code >= 500,
-                        bounce=_refuses_the_mailbox(exc),
+                        bounce=refused and not policy and code >= 500,
                         error=str(exc)[:500],
                     )
                 )

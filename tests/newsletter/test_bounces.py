@@ -14,15 +14,19 @@ def _send(note, django_capture_on_commit_callbacks):
     return issue
 
 
+def _send_until_bounced(django_capture_on_commit_callbacks):
+    """One issue per round, as many rounds as refusals take to mark a reader bounced."""
+    for round_ in range(sending.HARD_BOUNCE_LIMIT):
+        note = make_note(slug=f"n{round_}", visibility="public")
+        yield _send(note, django_capture_on_commit_callbacks)
+
+
 def test_hard_bounce_fails_the_row_then_repeated_ones_mark_the_reader_bounced(
     db, smtp_server, django_capture_on_commit_callbacks
 ):
     good, gone = make_subscribers(2)
     smtp_server.refusals[gone.email] = "550 5.1.1 No such user"
-    for round_ in range(sending.HARD_BOUNCE_LIMIT):
-        issue = _send(
-            make_note(slug=f"n{round_}", visibility="public"), django_capture_on_commit_callbacks
-        )
+    for issue in _send_until_bounced(django_capture_on_commit_callbacks):
         row = Delivery.objects.get(issue=issue, subscriber=gone)
         assert row.status == Delivery.Status.FAILED and "550" in row.last_error
         issue.refresh_from_db()
@@ -38,10 +42,7 @@ def test_a_relay_refusing_by_policy_bounces_nobody(
 ):
     (reader,) = make_subscribers(1)
     smtp_server.refusals[reader.email] = "554 5.7.1 Relay access denied"
-    for round_ in range(sending.HARD_BOUNCE_LIMIT):
-        issue = _send(
-            make_note(slug=f"n{round_}", visibility="public"), django_capture_on_commit_callbacks
-        )
+    for issue in _send_until_bounced(django_capture_on_commit_callbacks):
         row = Delivery.objects.get(issue=issue, subscriber=reader)
         assert row.status == Delivery.Status.FAILED and "Relay access denied" in row.last_error
     reader.refresh_from_db()
