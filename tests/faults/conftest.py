@@ -32,6 +32,15 @@ def own_redis():
     server.cleanup()
 
 
+@pytest.fixture
+def cache_on_own_redis(own_redis, settings):
+    """The site's cache in the private Redis, so stopping it reaches readers' pages too."""
+    settings.CACHES = {
+        "default": {"BACKEND": "solo.cache.SoloRedisCache", "LOCATION": own_redis.url}
+    }
+    return own_redis
+
+
 class Beat:
     """Queues the periodic tasks by name on the private Redis, as `celery beat` would."""
 

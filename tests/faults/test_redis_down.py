@@ -10,10 +10,7 @@ from tests.fixtures_newsletter import SECRET, TEASER, make_note
 pytestmark = pytest.mark.django_db
 
 
-def test_pages_answer_from_the_database_while_redis_is_down(own_redis, settings, client):
-    settings.CACHES = {
-        "default": {"BACKEND": "solo.cache.SoloRedisCache", "LOCATION": own_redis.url}
-    }
+def test_pages_answer_from_the_database_while_redis_is_down(cache_on_own_redis, client):
     public = make_note(slug="open", visibility="public")
     premium = make_note(slug="members", visibility="paid")
     pages = ["/", public.get_absolute_url(), premium.get_absolute_url(), "/feed/", "/sitemap.xml"]
@@ -24,7 +21,7 @@ def test_pages_answer_from_the_database_while_redis_is_down(own_redis, settings,
     # A change the cache cannot hear about (no invalidation): only a fresh render shows it.
     Note.objects.filter(pk=public.pk).update(title="Rendered from the database")
     assert "Rendered from the database" not in client.get(public.get_absolute_url()).text
-    own_redis.stop()
+    cache_on_own_redis.stop()
 
     for path in pages:
         response = client.get(path)
@@ -35,13 +32,10 @@ def test_pages_answer_from_the_database_while_redis_is_down(own_redis, settings,
     assert TEASER in teaser and SECRET not in teaser
 
 
-def test_unpublishing_is_refused_while_redis_is_down(own_redis, settings, admin_client):
+def test_unpublishing_is_refused_while_redis_is_down(cache_on_own_redis, admin_client):
     """Cached pages could outlive the change unseen, so the change does not happen."""
-    settings.CACHES = {
-        "default": {"BACKEND": "solo.cache.SoloRedisCache", "LOCATION": own_redis.url}
-    }
     note = make_note(slug="open", visibility="public")
-    own_redis.stop()
+    cache_on_own_redis.stop()
 
     with pytest.raises(RedisError):
         admin_client.post(

@@ -23,12 +23,9 @@ READERS = 600
 
 
 def test_redis_restarted_mid_send_everyone_gets_it_once_and_pages_answer(
-    own_redis, start_worker, beat, smtp_server, live_server, settings
+    own_redis, cache_on_own_redis, start_worker, beat, smtp_server, live_server, settings
 ):
-    # The live server caches pages in the private Redis too, so its restart reaches readers.
-    settings.CACHES = {
-        "default": {"BACKEND": "solo.cache.SoloRedisCache", "LOCATION": own_redis.url}
-    }
+    # cache_on_own_redis: the live server's page cache restarts with the broker, reaching readers.
     note = make_note(visibility="public")
     readers = make_subscribers(READERS)
     worker = start_worker(f"smtp://{smtp_server.host}:{smtp_server.port}")
