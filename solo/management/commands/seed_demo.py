@@ -149,13 +149,14 @@ def seed_readers(now) -> int:
 
 
 def _sent_issue(note, sent_at, subscribers, rng):
+    audience = [s for s in subscribers if s.confirmed_at and s.confirmed_at < sent_at]
     issue = Issue.objects.create(
         note=note,
         status=Issue.Status.SENT,
         started_at=sent_at,
         finished_at=sent_at + timedelta(seconds=4),
+        recipients_count=len(audience),
     )
-    audience = [s for s in subscribers if s.confirmed_at and s.confirmed_at < sent_at]
     deliveries = Delivery.objects.bulk_create(
         Delivery(
             issue=issue,
@@ -169,7 +170,6 @@ def _sent_issue(note, sent_at, subscribers, rng):
         )
         for s in audience
     )
-    Issue.objects.filter(pk=issue.pk).update(recipients_count=len(deliveries))
     link = settings.SITE_URL + note.get_absolute_url()
     Click.objects.bulk_create(
         Click(issue=issue, delivery=d, url=link, clicked_at=sent_at + timedelta(hours=1))
