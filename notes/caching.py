@@ -15,6 +15,7 @@ stored only from such requests, after every middleware has added its headers.
 import hashlib
 import logging
 import re
+import secrets
 import uuid
 from functools import lru_cache, wraps
 
@@ -25,7 +26,7 @@ from django.core.exceptions import DisallowedHost
 from django.db import transaction
 from django.db.models import Min
 from django.http import HttpResponse
-from django.middleware.csrf import CsrfViewMiddleware, get_token
+from django.middleware.csrf import CSRF_ALLOWED_CHARS, CSRF_SECRET_LENGTH, CsrfViewMiddleware
 from django.urls import Resolver404, resolve
 from django.utils import timezone, translation
 from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers
@@ -238,7 +239,7 @@ class AnonymousPageCacheMiddleware:
         response = HttpResponse(headers=entry["headers"])
         if _CSRF_PLACEHOLDER in content:  # only pages with a form need the CSRF cookie
             self.csrf.process_request(request)
-            content = content.replace(_CSRF_PLACEHOLDER, get_token(request).encode())
+            content = content.replace(_CSRF_PLACEHOLDER, _csrf_token(request).encode())
             self.csrf.process_response(request, response)
         response.content = content
         # Vary and Cache-Control were stored with the page; only the validators are per hit.
@@ -253,6 +254,39 @@ class AnonymousPageCacheMiddleware:
         headers = {k: v for k, v in response.items() if k.lower() not in _NOT_STORED}
         entry = {"version": state["version"], "content": content, "headers": headers}
         _cache_set(_page_key(page_id), entry, _timeout(state))
+
+
+def _csrf_token(request) -> str:
+    """What `django.middleware.csrf.get_token` returns, with the same cookie bookkeeping.
+
+    Its 64 `secrets.choice` calls (a system call each) took ~70 µs, a sixth of a cache hit;
+    this draws the same alphabet from one `secrets.token_bytes` call. As in Django, the form
+    gets the cookie's secret shifted by a fresh random mask, so no two pages show the same
+    token (BREACH).
+    """
+    secret = request.META.get("CSRF_COOKIE") or _random_csrf_chars(CSRF_SECRET_LENGTH)
+    request.META.update(CSRF_COOKIE=secret, CSRF_COOKIE_NEEDS_UPDATE=True)
+    mask = _random_csrf_chars(CSRF_SECRET_LENGTH)
+    size = len(CSRF_ALLOWED_CHARS)
+    cipher = (
+        CSRF_ALLOWED_CHARS[(_CSRF_INDEX[s] + _CSRF_INDEX[m]) % size]
+        for s, m in zip(secret, mask, strict=True)
+    )
+    return mask + "".join(cipher)
+
+
+_CSRF_INDEX = {char: i for i, char in enumerate(CSRF_ALLOWED_CHARS)}
+# Bytes from the largest multiple of the alphabet's size up are dropped, so that every
+# character is equally likely, as with secrets.choice.
+_CSRF_UNBIASED = 256 - 256 % len(CSRF_ALLOWED_CHARS)
+
+
+def _random_csrf_chars(length: int) -> str:
+    drawn = []
+    while len(drawn) < length:  # a quarter more bytes than needed: one draw is almost always enough
+        more = secrets.token_bytes(length + length // 4)
+        drawn += [b % len(CSRF_ALLOWED_CHARS) for b in more if b < _CSRF_UNBIASED]
+    return "".join(CSRF_ALLOWED_CHARS[i] for i in drawn[:length])
 
 
 def _language(request) -> str:

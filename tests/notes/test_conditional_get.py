@@ -60,6 +60,15 @@ def test_cached_page_gives_each_reader_a_working_csrf_token(make_note):
     assert (
         CsrfViewMiddleware(lambda r: None).process_view(other, lambda r: None, (), {}) is not None
     )
+    # Coming back, the reader keeps the same cookie and gets a differently masked token for it.
+    again = reader.get("/")
+    assert again["X-Solo-Cache"] == "hit"
+    assert reader.cookies["csrftoken"].value == request.COOKIES["csrftoken"]
+    second = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', again.content.decode())[1]
+    assert second != token
+    request = RequestFactory().post("/subscribe/", {"csrfmiddlewaretoken": second})
+    request.COOKIES["csrftoken"] = reader.cookies["csrftoken"].value
+    assert CsrfViewMiddleware(lambda r: None).process_view(request, lambda r: None, (), {}) is None
 
 
 @pytest.mark.django_db
