@@ -95,9 +95,6 @@ DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'd
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
-    # Bound parameters on the server let psycopg prepare a query it has run 5 times on a
-    # connection: PostgreSQL then skips planning it (0.2-1 ms a query on the note page).
-    DATABASES["default"]["OPTIONS"] = {"server_side_binding": True, "prepare_threshold": 5}
 else:
     # A file, not memory, so a Celery worker started by the tests sees the test database.
     _name = Path(DATABASES["default"]["NAME"])
