@@ -76,10 +76,64 @@ def median_ms(values: list[float]) -> float:
     return values[len(values) // 2] * 1000
 
 
+def breakdown(note: str, requests: int):
+    """CPU per uncached request, by part: this process's share of each, and PostgreSQL's."""
+    import collections
+
+    import django.template.backends.django as django_templates
+    from django.db import connection
+    from django.db.models.query import QuerySet
+
+    from notes import caching, views
+
+    spent = collections.Counter()
+
+    def clock(owner, name, part):
+        original = getattr(owner, name)
+
+        def timed_part(*args, **kwargs):
+            start = time.thread_time()
+            try:
+                return original(*args, **kwargs)
+            finally:
+                spent[part] += time.thread_time() - start
+
+        setattr(owner, name, timed_part)
+
+    clock(django_templates.Template, "render", "templates (Django template engine)")
+    clock(QuerySet, "get", "the note (ORM)")
+    clock(views, "_tags", "its tags (one SQL query)")
+    clock(views, "_around", "neighbours and related notes (one SQL query)")
+    clock(caching, "current_state", "page state (one Redis GET)")
+    timed(note, 50, True)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        postgres = Path(f"/proc/{cursor.fetchone()[0]}/stat")
+
+    def postgres_cpu() -> float:  # utime + stime of the backend serving this process
+        fields = postgres.read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+    spent.clear()
+    pg_before, start = postgres_cpu(), time.thread_time()
+    timed(note, requests, True)
+    total, pg = time.thread_time() - start, postgres_cpu() - pg_before
+    print(f"uncached note page, CPU per request over {requests} requests:")
+    print(f"  {'this process, in all':<46} {total / requests * 1000:6.3f} ms")
+    for part, seconds in spent.most_common():
+        print(f"    {part:<44} {seconds / requests * 1000:6.3f} ms")
+    rest = total - sum(spent.values())
+    print(
+        f"    {'the rest (WSGI, middleware, CSRF, headers)':<44} {rest / requests * 1000:6.3f} ms"
+    )
+    print(f"  {'PostgreSQL backend':<46} {pg / requests * 1000:6.3f} ms")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=2000)
     parser.add_argument("--profile", choices=["warm", "uncached", "trivial"])
+    parser.add_argument("--breakdown", action="store_true", help="where an uncached render goes")
     args = parser.parse_args()
     note = Note.objects.published().order_by("-published_at").first().get_absolute_url()
     (ROOT / "var" / "bench").mkdir(parents=True, exist_ok=True)
@@ -91,6 +145,9 @@ def main():
         "uncached": (note, True),
         "trivial": ("/__bench/trivial/", False),
     }
+    if args.breakdown:
+        breakdown(note, args.requests)
+        return
     if args.profile:
         path, unique = cases[args.profile]
         timed(path, 50, unique)  # warm up
