@@ -110,12 +110,16 @@ def load(notes: int, tags: int, subscribers: int) -> dict:
 
 
 def analyze():
-    """Fresh planner statistics, as autovacuum would gather after a bulk load."""
+    """What autovacuum does after a bulk load: fresh planner statistics, dead rows gone.
+
+    Without the VACUUM, the rows this script deleted stay in the indexes for a while, and
+    planning a query on the tag join walked past them: 1.9 ms instead of 0.1 ms at 10,000 notes.
+    """
     from django.db import connection
 
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            cursor.execute("ANALYZE")
+            cursor.execute("VACUUM ANALYZE")
 
 
 if __name__ == "__main__":
