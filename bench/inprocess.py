@@ -1,14 +1,16 @@
 """Per-request cost of the note page measured inside one process, without HTTP or wrk.
 
     .venv/bin/python bench/inprocess.py [--requests 2000] [--profile warm|uncached|trivial]
+                                        [--breakdown]
 
 Less noisy than bench/pages.py on a shared machine: it calls Django's WSGI handler directly
 (the whole middleware stack, the bench settings, the database and Redis that bench/pages.py
 loaded — run that once first) and prints milliseconds per request for a warm cache hit, an
-uncached render (unique query string) and the trivial view. `--profile` prints a cProfile of
-one case, sorted by cumulative time. Cases are interleaved in 20 rounds; medians are
-printed, as wall time and as this process's CPU time (the database's and Redis's CPU not
-included).
+uncached render (unique query string) and the trivial view. Cases are interleaved in 20
+rounds; medians are printed, as wall time and as this process's CPU time (the database's and
+Redis's CPU not included). `--profile` prints a cProfile of one case, sorted by cumulative
+time; `--breakdown` the CPU of an uncached render by part, and of the PostgreSQL backend that
+served it (read from /proc, so PostgreSQL must run on this host).
 """
 
 import argparse
