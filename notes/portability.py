@@ -1,6 +1,6 @@
 """Import and export of notes as Markdown files with front matter (Hashnode's export and plain).
 
-`import_file` is idempotent by slug; `export_note` writes what `import_file` reads back, so
+`import_files` is idempotent by slug; `export_note` writes what `read_file` reads back, so
 export → import into an empty site → export gives identical files.
 """
 
@@ -112,8 +112,25 @@ def read_file(path: Path) -> tuple[dict, list[str]]:
     return fields, tags
 
 
-def import_file(path: Path, dry_run: bool = False) -> ImportResult:
-    fields, tag_names = read_file(path)
+def import_files(paths, dry_run: bool = False):
+    """Import files and folders, oldest note first; yields (path, result or None, error or None).
+
+    Notes get their ids in the order they were published, as if written here one by one: a
+    note's related notes are drawn from each tag's most recently added notes (notes.views).
+    """
+    readable = []
+    for path in markdown_files(paths):
+        try:
+            readable.append((path, *read_file(path)))
+        except ImportError_ as error:
+            yield path, None, error
+    undated_last = dt.datetime.max.replace(tzinfo=dt.UTC)
+    readable.sort(key=lambda item: item[1]["published_at"] or undated_last)
+    for path, fields, tag_names in readable:
+        yield path, import_note(path, fields, tag_names, dry_run), None
+
+
+def import_note(path: Path, fields: dict, tag_names: list[str], dry_run: bool) -> ImportResult:
     note = Note.objects.filter(slug=fields["slug"]).prefetch_related("tags").first()
     if note is None:
         outcome = "created"
@@ -147,7 +164,7 @@ def markdown_files(paths) -> list[Path]:
 
 
 def export_note(note: Note) -> str:
-    """The note as Markdown with plain front matter (the format `import_file` reads)."""
+    """The note as Markdown with plain front matter (the format `read_file` reads)."""
     metadata = {
         "title": note.title,
         "slug": note.slug,

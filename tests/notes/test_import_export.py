@@ -132,3 +132,14 @@ def test_file_without_date_is_published_now_and_stays_unchanged_on_reimport(tmp_
     out, _ = run("import_notes", str(undated))
     assert "1 unchanged" in out
     assert Note.objects.get(slug="no-date-here").published_at == published_at
+
+
+@pytest.mark.django_db
+def test_an_archive_is_added_oldest_first_whatever_the_file_names(tmp_path):
+    """Related notes come from each tag's latest-added notes: after an import, the newest."""
+    for name, date in (("a-newest", "2024-03-01"), ("b-oldest", "2021-01-01"), ("c", "2022-06-01")):
+        (tmp_path / f"{name}.md").write_text(f"---\ntitle: {name}\ndate: {date}\n---\nText.\n")
+    (tmp_path / "0-undated.md").write_text("---\ntitle: Undated\n---\nText.\n")
+    run("import_notes", str(tmp_path))
+    added = Note.objects.order_by("pk").values_list("title", flat=True)
+    assert list(added) == ["b-oldest", "c", "a-newest", "Undated"]

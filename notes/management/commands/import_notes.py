@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from notes.caching import invalidate
-from notes.portability import ImportError_, import_file, markdown_files
+from notes.portability import import_files
 
 
 class Command(BaseCommand):
@@ -18,10 +18,8 @@ class Command(BaseCommand):
 
     def handle(self, *args, paths, dry_run, **options):
         counts = {"created": 0, "updated": 0, "unchanged": 0, "failed": 0}
-        for path in markdown_files(paths):
-            try:
-                result = import_file(path, dry_run=dry_run)
-            except ImportError_ as error:
+        for path, result, error in import_files(paths, dry_run=dry_run):
+            if error:
                 counts["failed"] += 1
                 self.stderr.write(f"{path}: failed: {error}")
                 continue
