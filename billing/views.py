@@ -43,7 +43,7 @@ logger = logging.getLogger(__name__)
 
 CHECKOUTS_SESSION_KEY = "billing_checkout_sessions"
 CHECKOUT_ID = re.compile(r"^cs_[A-Za-z0-9_]{1,200}$")
-PASSWORDLESS_BACKEND = "django.contrib.auth.backends.ModelBackend"
+PASSWORDLESS_BACKEND = "sesame.backends.ModelBackend"  # never opens the admin
 
 
 class EmailForm(forms.Form):

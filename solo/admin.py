@@ -1,11 +1,14 @@
-"""The author's desk: Django's admin with an optional second factor at sign-in."""
+"""The author's desk: Django's admin, behind a password and, once set up, an authenticator code."""
 
 from django import forms
 from django.contrib import admin
 from django.contrib.admin.forms import AdminAuthenticationForm
+from django.contrib.auth import BACKEND_SESSION_KEY
 from django.utils.translation import gettext_lazy as _
-from django_otp import devices_for_user
-from django_otp import login as otp_login
+from django_otp import devices_for_user, user_has_device
+
+# Readers sign in by magic link (and at checkout) through this backend; it never opens the admin.
+PASSWORDLESS_BACKEND = "sesame.backends.ModelBackend"
 
 
 class SignInForm(AdminAuthenticationForm):
@@ -30,7 +33,7 @@ class SignInForm(AdminAuthenticationForm):
                 raise forms.ValidationError(
                     _("Enter the current code from your authenticator app."), code="otp_invalid"
                 )
-            otp_login(self.request, device)
+            user.otp_device = device  # django-otp keeps it in the session once signed in
         return cleaned
 
 
@@ -40,6 +43,16 @@ class SoloAdminSite(admin.AdminSite):
     index_title = _("Dashboard")
     login_form = SignInForm
     login_template = "admin/solo_login.html"
+
+    def has_permission(self, request):
+        """Staff signed in with their password, plus a current code once they have set up an
+        authenticator app. A reader's sign-in (magic link, checkout) never opens it."""
+        if not super().has_permission(request):
+            return False
+        if request.session.get(BACKEND_SESSION_KEY) == PASSWORDLESS_BACKEND:
+            return False
+        user = request.user
+        return user.is_verified() or not user_has_device(user, confirmed=True)
 
     def index(self, request, extra_context=None):
         """The admin index, with the author's figures and charts above the app list."""
