@@ -209,6 +209,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 
 # --- Newsletter -------------------------------------------------------------------------------
 FORM_RATE_LIMIT = env.str("FORM_RATE_LIMIT", default="20/h")
+RATELIMIT_IP_META_KEY = "solo.client_address.client_address"  # the visitor, not the proxy
 NEWSLETTER_CLAIM_TIMEOUT = env.int("NEWSLETTER_CLAIM_TIMEOUT", default=300)
 # newsletter: SMTP connections each batch task keeps open in parallel (size to what the provider
 # allows), rows per batch task, and an optional send rate (messages/second per batch, 0 = none).
@@ -236,6 +237,7 @@ AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = 1  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "solo.client_address.client_address"  # the visitor, not the proxy
 OTP_TOTP_ISSUER = SITE_NAME
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -270,6 +272,9 @@ STORAGES = {
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440  # bodies above 2.5 MB get a 400, not a 500
 
 # --- Security ---------------------------------------------------------------------------------
+# Proxies in front of the app that append the client's address to X-Forwarded-For (a TLS proxy:
+# 1). 0 reads the connection's address and ignores the header, which any client can send.
+TRUSTED_PROXIES = env.int("TRUSTED_PROXIES", default=0)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
 X_FRAME_OPTIONS = "DENY"

@@ -1,4 +1,4 @@
-"""The admin opens only for staff signed in with their password, and their code once they have one."""
+"""The admin opens for staff signed in with their password, plus their code once they have one."""
 
 import re
 
