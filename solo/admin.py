@@ -12,7 +12,7 @@ PASSWORDLESS_BACKEND = "sesame.backends.ModelBackend"
 
 
 class SignInForm(AdminAuthenticationForm):
-    """Password, then a TOTP code for staff who have set up an authenticator app (optional 2FA)."""
+    """Password, then a TOTP code for staff who have set up an authenticator app."""
 
     otp_token = forms.CharField(
         label=_("Authenticator code"),

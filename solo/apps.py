@@ -6,6 +6,9 @@ class SoloConfig(AppConfig):
     default = True
     name = "solo"
 
+    def ready(self):
+        from . import authenticator_admin  # noqa: F401  (after every app's admin module)
+
 
 class SoloAdminConfig(admin_apps.AdminConfig):
     default = False

@@ -94,3 +94,30 @@ def test_the_password_printed_by_make_run_opens_the_admin(client, db, capsys):
     response = client.post(ADMIN_LOGIN, {"username": "admin", "password": password})
     assert response.status_code == 302
     assert client.get("/admin/").status_code == 200
+
+
+def test_the_author_adds_an_authenticator_and_can_still_scan_its_qr_code(client, author):
+    client.force_login(author)
+    form = {
+        "user": author.pk,
+        "name": "phone",
+        "confirmed": "on",
+        "key": "3132333435363738393031323334353637383930",
+        "step": 30,
+        "t0": 0,
+        "digits": 6,
+        "tolerance": 1,
+        "drift": 0,
+        "throttling_failure_count": 0,
+    }
+    response = client.post("/admin/otp_totp/totpdevice/add/", form)
+    assert response.status_code == 302, response.content.decode()
+    device = TOTPDevice.objects.get(user=author)
+
+    assert client.get(f"/admin/otp_totp/totpdevice/{device.pk}/config/").status_code == 200
+    qr_code = client.get(f"/admin/otp_totp/totpdevice/{device.pk}/qrcode/")
+    assert qr_code["Content-Type"] == "image/svg+xml"
+
+    client.logout()  # from now on, the password alone is not enough
+    assert _sign_in_to_admin(client).status_code == 200
+    assert client.get("/admin/").status_code == 302
