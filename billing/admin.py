@@ -1,6 +1,8 @@
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
+from newsletter.admin import ReadOnlyAdmin
+
 from . import webhooks
 from .access import paid_subscribers
 from .models import Comp, Customer, Plan, StripeEvent, Subscription
@@ -21,7 +23,7 @@ class CustomerAdmin(admin.ModelAdmin):
 
 
 @admin.register(Subscription)
-class SubscriptionAdmin(admin.ModelAdmin):
+class SubscriptionAdmin(ReadOnlyAdmin):  # a mirror of Stripe: changed by Stripe only
     list_display = [
         "stripe_id",
         "subscriber",
@@ -34,9 +36,6 @@ class SubscriptionAdmin(admin.ModelAdmin):
     search_fields = ["stripe_id", "subscriber__email", "customer__stripe_id"]
     list_select_related = ["subscriber", "plan"]
     readonly_fields = [f.name for f in Subscription._meta.fields]
-
-    def has_add_permission(self, request):
-        return False  # a mirror of Stripe: changed by Stripe only
 
     def changelist_view(self, request, extra_context=None):
         from solo.dashboard import mrr_by_currency  # the dashboard's one SQL rule for MRR
@@ -60,7 +59,7 @@ class CompAdmin(admin.ModelAdmin):
 
 
 @admin.register(StripeEvent)
-class StripeEventAdmin(admin.ModelAdmin):
+class StripeEventAdmin(ReadOnlyAdmin):
     list_display = [
         "event_id",
         "type",
@@ -73,10 +72,6 @@ class StripeEventAdmin(admin.ModelAdmin):
     list_filter = ["type", ("processed_at", admin.EmptyFieldListFilter)]
     search_fields = ["event_id", "type"]
     readonly_fields = [f.name for f in StripeEvent._meta.fields]
-
-    def has_add_permission(self, request):
-        return False
-
     actions = ["reapply"]
 
     @admin.action(description=_("Re-apply the selected events"))

@@ -7,7 +7,6 @@ from csp.decorators import csp_replace, csp_update
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
@@ -22,6 +21,20 @@ from django.views.decorators.http import require_POST
 
 from . import privacy, progress, sending
 from .models import Delivery, Issue, Subscriber, WelcomeEmail
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Rows the site writes (deliveries, clicks, Stripe's mirror): shown, never added or edited.
+
+    Deleting follows Django's permissions, so that deleting a subscriber or an issue in the admin
+    takes these rows with it.
+    """
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(Subscriber)
@@ -85,10 +98,6 @@ class WelcomeEmailAdmin(admin.ModelAdmin):
         return not WelcomeEmail.objects.exists()  # one welcome email
 
 
-def _count(status):
-    return Count("deliveries", filter=Q(deliveries__status=status))
-
-
 @admin.register(Issue)
 class IssueAdmin(admin.ModelAdmin):
     list_display = ["__str__", "audience", "status", "scheduled_at", "progress_summary"]
@@ -109,26 +118,24 @@ class IssueAdmin(admin.ModelAdmin):
     actions = ["schedule", "cancel", "send_test"]
 
     def get_queryset(self, request):
-        queryset = super().get_queryset(request).select_related("note")
-        match = request.resolver_match
-        if match is None or match.url_name != "newsletter_issue_changelist":
-            # One issue's page counts in its progress panel (progress.py); the per-row
-            # annotation would count all its deliveries again on every object lookup.
-            return queryset
-        return queryset.annotate(
-            n_queued=_count(Delivery.Status.QUEUED) + _count(Delivery.Status.SENDING),
-            n_sent=_count(Delivery.Status.SENT),
-            n_failed=_count(Delivery.Status.FAILED),
-        )
+        return super().get_queryset(request).select_related("note")
+
+    def get_changelist_instance(self, request):
+        """The list's page of issues, each with its delivery counts (one query for the page)."""
+        changelist = super().get_changelist_instance(request)
+        issues = list(changelist.result_list)  # evaluated once: the list shows these same rows
+        counts = Delivery.objects.filter(issue__in=issues).counts_by_status(per="issue")
+        for issue in issues:
+            issue.delivery_counts = counts.get(issue.pk, {})
+        return changelist
 
     @admin.display(description=_("progress"))
     def progress_summary(self, issue):
-        if issue.pk is None:
-            return "—"
+        counts = getattr(issue, "delivery_counts", {})
         return _("%(queued)s queued · %(sent)s sent · %(failed)s failed") % {
-            "queued": getattr(issue, "n_queued", 0),
-            "sent": getattr(issue, "n_sent", 0),
-            "failed": getattr(issue, "n_failed", 0),
+            "queued": counts.get("queued", 0) + counts.get("sending", 0),
+            "sent": counts.get("sent", 0),
+            "failed": counts.get("failed", 0),
         }
 
     @admin.display(description=_("preview"))
@@ -280,18 +287,12 @@ class IssueAdmin(admin.ModelAdmin):
 
 
 @admin.register(Delivery)
-class DeliveryAdmin(admin.ModelAdmin):
+class DeliveryAdmin(ReadOnlyAdmin):
     list_display = ["issue", "subscriber", "status", "attempts", "sent_at", "last_error"]
     list_filter = ["status", "issue"]
     search_fields = ["subscriber__email", "message_id"]
     list_select_related = ["issue", "issue__note", "subscriber"]
     readonly_fields = [f.name for f in Delivery._meta.fields]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 from . import admin_engagement  # noqa: E402,F401

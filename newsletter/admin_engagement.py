@@ -9,20 +9,8 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from .admin import ReadOnlyAdmin
 from .models import Click, NoteConversion
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Rows written by the site, never by hand."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Click)
@@ -43,6 +31,9 @@ class NoteConversionAdmin(ReadOnlyAdmin):
     list_display_links = None
     search_fields = ["title"]
     fields = ["title", "slug", "published_at"]
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # a row here is the note itself
 
     def get_queryset(self, request):
         return NoteConversion.objects.with_signups().only("pk", "title", "slug", "published_at")

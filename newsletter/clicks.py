@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import html
 import re
-from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
@@ -185,14 +184,9 @@ def is_scanner(user_agent: str) -> bool:
     return not agent or any(name in agent for name in SCANNER_AGENTS)
 
 
-@dataclass
-class Follow:
-    url: str  # where to send the reader
-    counted: bool
-
-
-def follow(delivery: str, link: str, method: str, user_agent: str, now=None) -> Follow | None:
-    """Check both signatures and count the click if it looks like a person's first one.
+def follow(delivery: str, link: str, method: str, user_agent: str, now=None) -> str | None:
+    """Check both signatures, count the click if it looks like a person's first one, and return
+    where to send the reader.
 
     None when either part is forged or malformed: the caller answers 4xx and redirects nowhere.
     """
@@ -201,16 +195,17 @@ def follow(delivery: str, link: str, method: str, user_agent: str, now=None) -> 
     if delivery_id is None or found is None:
         return None
     issue_id, url = found
-    return Follow(url, record(delivery_id, issue_id, url, method, user_agent, now))
+    record(delivery_id, issue_id, url, method, user_agent, now)
+    return url
 
 
 def record(
     delivery_id: int, issue_id: int, url: str, method: str, user_agent: str, now=None
-) -> bool:
-    """Count this click unless it is a scanner's, too early, or repeated. True if counted."""
+) -> None:
+    """Count this click unless it is a scanner's, too early, or repeated."""
     now = now or timezone.now()
     if method != "GET" or is_scanner(user_agent):
-        return False
+        return
     sent_at = (
         Delivery.objects.filter(pk=delivery_id, issue_id=issue_id)
         .values_list("sent_at", flat=True)
@@ -218,15 +213,14 @@ def record(
     )
     # No such delivery (erased, or parts of two emails put together) or not sent: not counted.
     if sent_at is None or now - sent_at < SCANNER_GRACE:
-        return False
+        return
     try:
         with transaction.atomic():
             Click.objects.create(
                 issue_id=issue_id, delivery_id=delivery_id, url=url, clicked_at=now
             )
     except IntegrityError:  # this reader already followed this link
-        return False
-    return True
+        pass
 
 
 # --- reporting ---------------------------------------------------------------------------------

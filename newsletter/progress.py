@@ -9,9 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from django.db.models import Count, Q
 from django.utils import timezone
 
+from . import clicks
 from .models import Delivery, Issue
 
 FAILURES_SHOWN = 50  # the rest are one click away in the delivery list
@@ -46,22 +46,9 @@ class Progress:
 
 def progress(issue: Issue, now: datetime | None = None) -> Progress:
     """Counts for every status in one query; the rate over the send so far (or the whole send)."""
-    status = Delivery.Status
-    # Counting `status` (never null) lets PostgreSQL read only the (issue, status) index: about
-    # twice as fast as counting the primary key at 100,000 deliveries.
-    counts = Delivery.objects.filter(issue_id=issue.pk).aggregate(
-        **{
-            name: Count("status", filter=Q(status=value))
-            for name, value in [
-                ("queued", status.QUEUED),
-                ("sending", status.SENDING),
-                ("sent", status.SENT),
-                ("failed", status.FAILED),
-            ]
-        }
-    )
+    counts = Delivery.objects.filter(issue_id=issue.pk).counts_by_status()
     result = Progress(
-        **{k: v or 0 for k, v in counts.items()},
+        **{status: n or 0 for status, n in counts.items()},
         started_at=issue.started_at,
         finished_at=issue.finished_at,
     )
@@ -118,23 +105,11 @@ def failures(issue: Issue, failed_count: int, limit: int = FAILURES_SHOWN) -> Fa
     return Failures(failed_count, rows)
 
 
-def link_clicks(issue: Issue) -> dict | None:
-    """Clicks per link (most clicked first) and totals, from newsletter.clicks when it has them.
-
-    None when click counting is not in this tree: the page then shows no clicks section.
-    """
-    try:
-        from . import clicks
-    except ImportError:
-        return None
-    per_link = getattr(clicks, "per_link", None)
-    if per_link is None:
-        return None
-    links = list(per_link(issue))
-    totals = getattr(clicks, "totals", None)
-    figures = totals(issue) if totals else {}
+def link_clicks(issue: Issue) -> dict:
+    """Clicks per link (most clicked first), clicks in all, and how many recipients clicked."""
+    figures = clicks.totals(issue)
     return {
-        "links": links,
-        "clicks": figures.get("clicks", sum(n for _url, n in links)),
-        "clickers": figures.get("clickers"),
+        "links": clicks.per_link(issue),
+        "clicks": figures["clicks"],
+        "clickers": figures["clickers"],
     }

@@ -68,7 +68,7 @@ def unsubscribe(request, token):
 @never_cache
 @require_safe
 def click(request, delivery, link):
-    followed = clicks.follow(delivery, link, request.method, request.headers.get("User-Agent", ""))
-    if followed is None:  # a forged or damaged link: say so, send nobody anywhere
+    url = clicks.follow(delivery, link, request.method, request.headers.get("User-Agent", ""))
+    if url is None:  # a forged or damaged link: say so, send nobody anywhere
         return render(request, "newsletter/bad_click.html", status=400)
-    return HttpResponseRedirect(followed.url)
+    return HttpResponseRedirect(url)

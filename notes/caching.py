@@ -77,9 +77,7 @@ def current_state(known: dict | None = None) -> dict:
     now = timezone.now()
     state = known if _fresh(known, now) else _cache_get_many([STATE_KEY]).get(STATE_KEY)
     if not _fresh(state, now):
-        next_change = Note.objects.filter(
-            status=Note.Status.PUBLISHED, published_at__gt=now
-        ).aggregate(first=Min("published_at"))["first"]
+        next_change = Note.objects.scheduled(now).aggregate(first=Min("published_at"))["first"]
         state = {"version": uuid.uuid4().hex, "since": now, "next_change": next_change}
         _cache_set(STATE_KEY, state, _state_timeout())
     return state

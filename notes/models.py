@@ -60,6 +60,10 @@ class NoteQuerySet(models.QuerySet):
         """Published notes whose time has come: a future published_at means scheduled."""
         return self.filter(status=Note.Status.PUBLISHED, published_at__lte=timezone.now())
 
+    def scheduled(self, now=None):
+        """Published notes whose time has not come yet: they appear by themselves at it."""
+        return self.filter(status=Note.Status.PUBLISHED, published_at__gt=now or timezone.now())
+
     def visible_to(self, reader):
         """What a reader may open at its URL: published notes, plus drafts/scheduled for staff."""
         return self.all() if reader.is_staff else self.published()

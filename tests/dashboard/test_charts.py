@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from billing.models import Comp, Subscription
 from newsletter.models import Issue
-from solo import dashboard
+from solo.dashboard import figures
 
 from .data import known_data_set, subscriber, subscription
 
@@ -47,7 +47,7 @@ def test_signups_per_day_over_90_days(admin_client):
 
 
 def test_paid_readers_and_mrr_per_month_follow_starts_cancels_and_comps(admin_client):
-    starts = dashboard._month_starts(timezone.now())
+    starts = figures._month_starts(timezone.now())
     day = timedelta(days=1)
     # A monthly 10 EUR reader from before the window, cancelled just after month 6 started.
     monthly = subscription("canceled", 1000, "month", 0, canceled_at=starts[6] + day)

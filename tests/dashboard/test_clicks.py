@@ -235,3 +235,16 @@ def test_the_admin_lists_clicks_by_issue_read_only(admin_client, client):
     assert change.status_code == 403
     click.refresh_from_db()
     assert click.url == "https://example.org/one"
+
+
+def test_the_author_can_delete_an_issue_readers_clicked_in_the_admin(admin_client, client):
+    issue = Issue.objects.create(subject="Sent by mistake", body="x", status="sent")
+    client.get(_path(issue.pk, _delivery(issue).pk), HTTP_USER_AGENT=BROWSER)
+    assert Click.objects.filter(issue=issue).exists()  # control: the click was counted
+
+    delete = reverse("admin:newsletter_issue_delete", args=[issue.pk])
+    response = admin_client.post(delete, {"post": "yes"})
+
+    assert response.status_code == 302
+    assert not Issue.objects.filter(pk=issue.pk).exists()
+    assert not Click.objects.filter(issue_id=issue.pk).exists()

@@ -17,7 +17,7 @@ def test_public_note_reaches_each_active_reader_once(
     assert sorted(smtp_server.recipients()) == sorted(f"reader{i}@example.com" for i in range(5))
     issue.refresh_from_db()
     assert issue.status == Issue.Status.SENT
-    assert issue.progress()["sent"] == 5
+    assert issue.deliveries.counts_by_status()["sent"] == 5
     body = messages[0].message.get_body(("plain",)).get_content()
     assert TEASER in body and SECRET in body
     assert Delivery.objects.filter(status=Delivery.Status.SENT).count() == 5

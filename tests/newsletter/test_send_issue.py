@@ -61,4 +61,4 @@ def _wait_until_sent(issue, timeout=30):
         if issue.status == Issue.Status.SENT:
             return
         time.sleep(0.1)
-    raise AssertionError(f"issue still {issue.status}: {issue.progress()}")
+    raise AssertionError(f"issue still {issue.status}: {issue.deliveries.counts_by_status()}")

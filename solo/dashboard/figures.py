@@ -1,13 +1,13 @@
-"""The author's desk: figures and server-drawn SVG charts for the admin index.
+"""The author's figures: subscribers, paid readers, revenue, sends, and what needs a look.
 
 Every figure is aggregated in SQL: the number of queries is the same with ten subscribers or a
-million (DESIGN.md rule 5). Python only loops over days, months and the ten last issues.
+million (no page grows its SQL with the data). Python only loops over days, months and the ten
+last issues.
 
 History (paid readers and MRR per month) is rebuilt from the Stripe mirror: a subscription counts
 at a moment if it was created before it and is still live, or ended (canceled/unpaid) after it.
 """
 
-from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
@@ -19,9 +19,7 @@ from django.db.models import (
     ExpressionWrapper,
     F,
     FloatField,
-    OuterRef,
     Q,
-    Subquery,
     Sum,
     Value,
     When,
@@ -29,8 +27,6 @@ from django.db.models import (
 from django.db.models.functions import TruncDay
 from django.urls import reverse
 from django.utils import formats, timezone
-from django.utils.html import format_html, format_html_join
-from django.utils.translation import gettext as _
 
 from billing.access import paid_subscribers
 from billing.models import MONTHS_PER_INTERVAL, Comp, StripeEvent, Subscription
@@ -208,31 +204,27 @@ def _as_date(value) -> date:
 
 def recent_issues() -> list[dict]:
     """The last LIST_SIZE issues that started sending, oldest first, with sent/failed counts."""
-
-    def count(status):
-        rows = (
-            Delivery.objects.filter(issue=OuterRef("pk"), status=status)
-            .order_by()
-            .values("issue")
-            .annotate(n=Count("pk"))
-            .values("n")
-        )
-        return Subquery(rows)
-
-    issues = (
+    issues = list(
         Issue.objects.filter(status__in=[Issue.Status.SENDING, Issue.Status.SENT])
         .order_by(F("started_at").desc(nulls_last=True), "-pk")
-        .annotate(sent=count(Delivery.Status.SENT), failed=count(Delivery.Status.FAILED))
-        .values("pk", "subject", "sent", "failed")[:LIST_SIZE]
+        .values("pk", "subject")[:LIST_SIZE]
     )
-    return [{**row, "sent": row["sent"] or 0, "failed": row["failed"] or 0} for row in issues][::-1]
+    counts = Delivery.objects.filter(issue__in=[row["pk"] for row in issues]).counts_by_status(
+        per="issue"
+    )
+    return [
+        {
+            **row,
+            "sent": counts.get(row["pk"], {}).get("sent", 0),
+            "failed": counts.get(row["pk"], {}).get("failed", 0),
+        }
+        for row in issues
+    ][::-1]
 
 
 def upcoming(now=None) -> dict:
     now = now or timezone.now()
-    notes = Note.objects.filter(status=Note.Status.PUBLISHED, published_at__gt=now).order_by(
-        "published_at"
-    )
+    notes = Note.objects.scheduled(now).order_by("published_at")
     issues = Issue.objects.filter(status=Issue.Status.SCHEDULED).order_by("scheduled_at")
     return {
         "notes": [
@@ -279,182 +271,3 @@ def _change_url(model: str, pk: int) -> str:
 def money(cents: float) -> str:
     """Cents as a localised amount, rounded to the cent (not truncated)."""
     return formats.number_format(Decimal(round(cents)) / 100, 2)
-
-
-# --- SVG -----------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Series:
-    name: str
-    css_class: str
-    values: list
-
-
-def bar_chart(title, labels, series, *, fmt=str, label_every=1, width=640, height=180):
-    """An accessible SVG bar chart (grouped bars) plus a visually hidden table of its data.
-
-    Colours come from CSS classes (admin-dashboard.css) using the admin's own colour variables,
-    so the chart follows the light and dark themes; no script, no inline style (strict CSP).
-    """
-    left, bottom, top = 48, 22, 8
-    plot_w, plot_h = width - left - 4, height - bottom - top
-    peak = max([v for s in series for v in s.values] + [0])
-    scale = plot_h / peak if peak else 0
-    group_w = plot_w / max(len(labels), 1)
-    bar_w = min(group_w * 0.8 / len(series), 40)  # a lone issue is not a wall of colour
-    pad = (group_w - bar_w * len(series)) / 2
-    bars = []
-    for i, label in enumerate(labels):
-        for j, s in enumerate(series):
-            value = s.values[i]
-            h = value * scale
-            bars.append(
-                (
-                    s.css_class,
-                    f"{left + i * group_w + pad + j * bar_w:.2f}",
-                    f"{top + plot_h - h:.2f}",
-                    f"{bar_w:.2f}",
-                    f"{h:.2f}",
-                    value,
-                    f"{label} — {s.name}: {fmt(value)}",
-                )
-            )
-    last = len(labels) - 1
-    ticks = [
-        # The last label ends at the right edge instead of running off it.
-        (
-            f"{left + i * group_w + group_w / 2:.2f}" if i < last else f"{width - 2}",
-            f"{height - 6}",
-            "end" if i == last and last else "middle",
-            label,
-        )
-        for i, label in enumerate(labels)
-        if i % label_every == 0 or i == last
-    ]
-    total = ", ".join(f"{s.name}: {fmt(s.values[-1])}" for s in series) if labels else ""
-    desc = _("%(first)s to %(last)s; latest %(latest)s; highest %(peak)s.") % {
-        "first": labels[0] if labels else "",
-        "last": labels[-1] if labels else "",
-        "latest": total,
-        "peak": fmt(peak),
-    }
-    svg = format_html(
-        '<svg class="dash-svg" viewBox="0 0 {w} {h}" role="img" aria-label="{title}">'
-        "<title>{title}</title><desc>{desc}</desc>"
-        '<text class="dash-axis" x="{tx}" y="{ty}" text-anchor="end">{peak}</text>'
-        '<text class="dash-axis" x="{tx}" y="{by}" text-anchor="end">0</text>'
-        '<line class="dash-baseline" x1="{left}" x2="{w}" y1="{base}" y2="{base}"></line>'
-        "{bars}{ticks}</svg>",
-        w=width,
-        h=height,
-        title=title,
-        desc=desc,
-        tx=left - 4,
-        ty=top + 10,
-        by=top + plot_h,
-        left=left,
-        base=top + plot_h,
-        peak=fmt(peak),
-        bars=format_html_join(
-            "",
-            '<rect class="dash-bar {}" x="{}" y="{}" width="{}" height="{}" data-value="{}">'
-            "<title>{}</title></rect>",
-            bars,
-        ),
-        ticks=format_html_join(
-            "", '<text class="dash-axis" x="{}" y="{}" text-anchor="{}">{}</text>', ticks
-        ),
-    )
-    legend = (
-        format_html_join(
-            "",
-            '<li><span class="dash-swatch {}"></span>{}</li>',
-            ((s.css_class, s.name) for s in series),
-        )
-        if len(series) > 1
-        else ""
-    )
-    table = format_html(
-        # A table sizes itself to its content: the wrapper is what hides it (1 px, clipped).
-        '<div class="visually-hidden dash-data"><table><caption>{}</caption><thead><tr>'
-        '<th scope="col">{}</th>{}</tr></thead><tbody>{}</tbody></table></div>',
-        title,
-        _("Period"),
-        format_html_join("", '<th scope="col">{}</th>', ((s.name,) for s in series)),
-        format_html_join(
-            "",
-            '<tr><th scope="row">{}</th>{}</tr>',
-            (
-                (
-                    label,
-                    format_html_join("", "<td>{}</td>", ((fmt(s.values[i]),) for s in series)),
-                )
-                for i, label in enumerate(labels)
-            ),
-        ),
-    )
-    return format_html(
-        '<figure class="dash-chart"><figcaption>{}</figcaption>{}{}{}</figure>',
-        title,
-        svg,
-        format_html('<ul class="dash-legend">{}</ul>', legend) if legend else "",
-        table,
-    )
-
-
-def charts(now=None, paid_readers: int = 0, currency: str = "", mrr: float = 0.0) -> dict:
-    """The four charts; this month's points are the current figures shown beside them."""
-    signups = signups_per_day(now)
-    history = monthly_history(now, currency)
-    history["paid_readers"][-1] = paid_readers
-    history["mrr"][-1] = round(mrr)
-    issues = recent_issues()
-    return {
-        "signups": bar_chart(
-            _("New subscribers per day, last 90 days"),
-            signups["labels"],
-            [Series(_("New subscribers"), "dash-bar--main", signups["values"])],
-            label_every=15,
-        ),
-        "paid": bar_chart(
-            _("Paid readers per month, last 12 months"),
-            history["labels"],
-            [Series(_("Paid readers"), "dash-bar--main", history["paid_readers"])],
-            label_every=2,
-        ),
-        "mrr": bar_chart(
-            _("MRR per month (%(currency)s), last 12 months") % {"currency": currency or "—"},
-            history["labels"],
-            [Series(_("MRR"), "dash-bar--money", history["mrr"])],
-            fmt=money,
-            label_every=2,
-        ),
-        "issues": bar_chart(
-            _("Deliveries of the last 10 issues"),
-            [row["subject"] for row in issues],
-            [
-                Series(_("Sent"), "dash-bar--main", [row["sent"] for row in issues]),
-                Series(_("Failed"), "dash-bar--failed", [row["failed"] for row in issues]),
-            ],
-            label_every=LIST_SIZE + 1,
-        ),
-    }
-
-
-def dashboard(now=None) -> dict:
-    """Everything the admin index shows, in a constant number of queries."""
-    now = now or timezone.now()
-    mrr = mrr_by_currency(now)
-    paid = paid_figures(now)
-    # The chart shows the currency bringing the most revenue (usually the only one).
-    currency, main_mrr = next(iter(mrr.items()), ("", 0.0))
-    return {
-        "by_status": subscribers_by_status(),
-        **paid,
-        "mrr": [(code, money(cents), money(cents * 12)) for code, cents in mrr.items()],
-        "upcoming": upcoming(now),
-        **problems(),
-        "charts": charts(now, paid["paid_readers"], currency, main_mrr),
-        "time_zone": timezone.get_current_timezone_name(),
-    }
