@@ -7,6 +7,8 @@ from django.contrib.auth import BACKEND_SESSION_KEY
 from django.utils.translation import gettext_lazy as _
 from django_otp import devices_for_user, user_has_device
 
+from . import dashboard
+
 # Readers sign in by magic link (and at checkout) through this backend; it never opens the admin.
 PASSWORDLESS_BACKEND = "sesame.backends.ModelBackend"
 
@@ -56,7 +58,6 @@ class SoloAdminSite(admin.AdminSite):
 
     def index(self, request, extra_context=None):
         """The admin index, with the author's figures and charts above the app list."""
-        from . import dashboard  # imports every app's models: only once the registry is ready
 
         extra_context = {**(extra_context or {}), "dashboard": dashboard.dashboard()}
         return super().index(request, extra_context=extra_context)

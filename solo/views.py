@@ -1,3 +1,4 @@
+import redis
 from django.conf import settings
 from django.db import connection
 from django.http import JsonResponse
@@ -14,8 +15,6 @@ def _database_ok() -> bool:
 
 
 def _broker_ok() -> bool:
-    import redis
-
     try:
         return bool(redis.Redis.from_url(settings.REDIS_URL, socket_timeout=2).ping())
     except Exception:

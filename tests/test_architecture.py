@@ -51,7 +51,10 @@ def _is_type_checking(node: ast.If) -> bool:
 
 
 def _imports(tree: ast.AST):
-    """Each import statement, and whether it sits in a function (a TYPE_CHECKING block does not)."""
+    """Each import statement, and whether it sits in a function (a TYPE_CHECKING block does not).
+
+    `AppConfig.ready()` is Django's documented place to import signal receivers: not counted.
+    """
 
     def walk(node, in_function):
         for child in ast.iter_child_nodes(node):
@@ -60,7 +63,10 @@ def _imports(tree: ast.AST):
             elif isinstance(child, ast.If) and _is_type_checking(child):
                 yield from walk(child, False)
             else:
-                function = isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda)
+                function = isinstance(child, ast.Lambda) or (
+                    isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef)
+                    and child.name != "ready"
+                )
                 yield from walk(child, in_function or function)
 
     yield from walk(tree, False)
