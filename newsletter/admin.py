@@ -1,6 +1,5 @@
 """The newsletter desk: subscribers, issues (schedule, cancel, test, preview), deliveries."""
 
-import csv
 import json
 
 from csp.decorators import csp_replace, csp_update
@@ -19,7 +18,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_POST
 
-from . import privacy, progress, sending
+from . import exports, privacy, progress, sending
 from .models import Delivery, Issue, Subscriber, WelcomeEmail
 
 
@@ -51,11 +50,11 @@ class SubscriberAdmin(admin.ModelAdmin):
     def export_csv(self, request, queryset):
         response = HttpResponse(content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = 'attachment; filename="subscribers.csv"'
-        writer = csv.writer(response)
+        writer = exports.SafeWriter(response)
         fields = ["email", "name", "status", "source", "language", "created_at", "confirmed_at"]
         writer.writerow(fields)
         for row in queryset.order_by("pk").values_list(*fields).iterator(chunk_size=2000):
-            writer.writerow(["" if value is None else value for value in row])
+            writer.writerow(row)
         return response
 
     @admin.action(description=_("Download the personal data of selected subscribers (JSON)"))

@@ -455,12 +455,20 @@ def _sender(
 
 
 def _assign_variants(issue: Issue, jobs: list[Job]) -> list[Job]:
-    if issue.audience == Issue.Audience.PAID:
-        paid = {job.subscriber_id for job in jobs}
-    elif issue.audience == Issue.Audience.ALL and issue.note is not None and issue.note.is_premium:
+    """Each claimed reader's email, from billing's access rule now, not from the snapshot (which a
+    retried batch may follow by hours): a reader who stopped paying since gets the teaser, and no
+    paid-only issue at all."""
+    premium = issue.note is not None and issue.note.is_premium
+    if issue.audience == Issue.Audience.PAID or (issue.audience == Issue.Audience.ALL and premium):
         paid = paid_ids([job.subscriber_id for job in jobs])
     else:  # a public note, an issue without a note, or the free audience: one variant
         paid = set()
+    if issue.audience == Issue.Audience.PAID:
+        left = [job.delivery_id for job in jobs if job.subscriber_id not in paid]
+        Delivery.objects.filter(pk__in=left).update(
+            status=Delivery.Status.FAILED, last_error="no longer a paid reader"
+        )
+        jobs = [job for job in jobs if job.subscriber_id in paid]
     for job in jobs:
         job.variant = PAID if job.subscriber_id in paid else FREE
     return jobs
@@ -471,12 +479,12 @@ def send_batch(issue_id: int, delivery_ids: list[int]) -> dict[str, int]:
     issue = Issue.objects.select_related("note").get(pk=issue_id)
     if issue.status != Issue.Status.SENDING:
         return {"sent": 0}
-    jobs = claim(issue_id, delivery_ids)
+    jobs = _assign_variants(issue, claim(issue_id, delivery_ids))
     if not jobs:
         finish_if_done(issue_id)
         return {"sent": 0}
     prepared = {}
-    for job in _assign_variants(issue, jobs):
+    for job in jobs:
         key = (job.variant, job.language)
         if key not in prepared:
             prepared[key] = prepare(issue, job.variant, job.language)

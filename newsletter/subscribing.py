@@ -66,14 +66,22 @@ def send_confirmation(subscriber: Subscriber) -> None:
     send_email.delay(subscriber.email, subject, text, html)
 
 
-def confirm(token: str) -> Subscriber | None:
-    """Activate the subscriber behind a valid token; None for a bad or expired one."""
-    found = tokens.subscriber_id_from_confirm_token(token)
+def subscriber_for_confirm_token(token: str, rows=Subscriber.objects) -> Subscriber | None:
+    """The subscriber a valid confirmation token is for; None for a bad or expired one."""
+    found = tokens.read_confirm_token(token)
     if found is None:
         return None
-    pk, email = found
+    pk, address_hash = found
+    subscriber = rows.filter(pk=pk).first()
+    if subscriber is None or not tokens.is_for_address(address_hash, subscriber.email):
+        return None
+    return subscriber
+
+
+def confirm(token: str) -> Subscriber | None:
+    """Activate the subscriber behind a valid token; None for a bad or expired one."""
     with transaction.atomic():
-        subscriber = Subscriber.objects.select_for_update().filter(pk=pk, email=email).first()
+        subscriber = subscriber_for_confirm_token(token, Subscriber.objects.select_for_update())
         if subscriber is None:
             return None
         if subscriber.status != Subscriber.Status.ACTIVE:

@@ -12,6 +12,8 @@ urlpatterns = [
     path("c/<str:delivery>/<str:link>/", views.click, name="click"),
 ]
 
-if settings.EMAIL_BACKEND.startswith("anymail."):
-    # The provider's tracking webhook (bounces, complaints): /anymail/<esp>/tracking/.
+# The provider's tracking webhook (bounces, complaints): /anymail/<esp>/tracking/. A complaint
+# stops a reader's mail for good, so it is mounted only when the provider must authenticate
+# (Anymail's basic-auth WEBHOOK_SECRET); without one, anybody could post it.
+if settings.EMAIL_BACKEND.startswith("anymail.") and settings.ANYMAIL.get("WEBHOOK_SECRET"):
     urlpatterns.append(path("anymail/", include("anymail.urls")))

@@ -41,13 +41,21 @@ def subscribe(request):
     return render(request, "newsletter/check_inbox.html")
 
 
-@require_safe
+# GET shows a button and changes nothing (mail scanners open links); POST confirms. No CSRF
+# cookie: the signed link is the proof, and the page a scanner opens must set nothing.
+@csrf_exempt
+@require_http_methods(["GET", "HEAD", "POST"])
 def confirm(request, token):
-    subscriber = subscribing.confirm(token)
+    if request.method == "POST":
+        subscriber = subscribing.confirm(token)
+        template = "newsletter/confirmed.html"
+    else:
+        subscriber = subscribing.subscriber_for_confirm_token(token)
+        template = "newsletter/confirm.html"
     if subscriber is None:
         context = {"form": SubscribeForm()}
         return render(request, "newsletter/bad_link.html", context, status=400)
-    return render(request, "newsletter/confirmed.html", {"subscriber": subscriber})
+    return render(request, template, {"subscriber": subscriber})
 
 
 # RFC 8058 one-click: mail providers POST `List-Unsubscribe=One-Click` with no cookie, no token.

@@ -145,7 +145,7 @@ CELERY_BEAT_SCHEDULE = {
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Solo <hello@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 EMAIL_URL = env.str("EMAIL_URL", default="")
-ANYMAIL: dict = {}
+ANYMAIL: dict = {}  # set from EMAIL_URL when it names an ESP
 
 # Anymail ESPs named in EMAIL_URL as `<esp>://<api key>@` (e.g. postmark://TOKEN@).
 _ANYMAIL_KEY_SETTING = {"postmark": "POSTMARK_SERVER_TOKEN"}
@@ -180,11 +180,13 @@ def _email_settings(url: str) -> dict:
             "EMAIL_USE_TLS": scheme == "smtp+tls",
             "EMAIL_TIMEOUT": int(query.get("timeout", 30)),
         }
+    # `?webhook_secret=user:password` becomes ANYMAIL["WEBHOOK_SECRET"]: the basic-auth secret the
+    # provider must send with its bounce and complaint webhooks (they are not mounted without it).
     esp = scheme.lower()
     key_setting = _ANYMAIL_KEY_SETTING.get(esp, f"{esp.upper()}_API_KEY")
-    ANYMAIL[key_setting] = unquote(parts.username or "")
-    ANYMAIL.update({k.upper(): v for k, v in parse_qsl(parts.query)})
-    return {"EMAIL_BACKEND": f"anymail.backends.{esp}.EmailBackend"}
+    anymail = {key_setting: unquote(parts.username or "")}
+    anymail.update({k.upper(): v for k, v in parse_qsl(parts.query)})
+    return {"EMAIL_BACKEND": f"anymail.backends.{esp}.EmailBackend", "ANYMAIL": anymail}
 
 
 globals().update(_email_settings(EMAIL_URL))

@@ -39,7 +39,7 @@ def test_reader_subscribes_confirms_and_gets_the_welcome_email(
     [confirmation] = smtp_server.wait_for(1)
     assert confirmation.rcpt_tos == ["ada@example.com"]
     with django_capture_on_commit_callbacks(execute=True):
-        page = client.get(_link(confirmation.message, "/subscribe/confirm/"))
+        page = client.post(_link(confirmation.message, "/subscribe/confirm/"))  # the button
     assert page.status_code == 200
     assert b"you are subscribed" in page.content
     subscriber.refresh_from_db()
@@ -105,17 +105,17 @@ def test_bad_or_expired_confirmation_links_get_a_friendly_400(db, client, settin
     assert b"This link does not work" in forged.content
 
     signer = signing.TimestampSigner(salt="newsletter.confirm")
-    old = signer.sign_object([subscriber.pk, subscriber.email])
+    old = tokens.confirm_token(subscriber)
     # Re-sign with a timestamp 8 days old: past the 7-day limit.
     value, _ts, _sig = old.rsplit(":", 2)
     signer.timestamp = lambda: signing.b62_encode(int(signing.time.time()) - 8 * 24 * 3600)
     expired = signer.sign(value)
-    response = client.get(reverse("newsletter:confirm", args=[expired]))
-    assert response.status_code == 400
+    assert client.get(reverse("newsletter:confirm", args=[expired])).status_code == 400
+    assert client.post(reverse("newsletter:confirm", args=[expired])).status_code == 400
     subscriber.refresh_from_db()
     assert subscriber.status == Subscriber.Status.PENDING
 
-    fresh = client.get(reverse("newsletter:confirm", args=[tokens.confirm_token(subscriber)]))
+    fresh = client.post(reverse("newsletter:confirm", args=[tokens.confirm_token(subscriber)]))
     assert fresh.status_code == 200
 
 

@@ -22,6 +22,7 @@ def test_reader_subscribes_and_confirms_in_a_real_browser(browser_page, live_ser
     text = confirmation.message.get_body(("plain",)).get_content()
     path = re.search(r"https?://[^/\s]+(/subscribe/confirm/\S+)", text).group(1)
     page.goto(live_server.url + path)
+    page.get_by_role("button", name="Confirm my subscription").click()
     page.get_by_role("heading", name="Thank you, you are subscribed").wait_for()
     try:
         assert Subscriber.objects.get().status == Subscriber.Status.ACTIVE

@@ -53,7 +53,7 @@ def test_resubscribing_after_unsubscribing_works(
     subscriber.refresh_from_db()
     assert subscriber.status == Subscriber.Status.UNSUBSCRIBED  # until the new link is opened
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.get(
+        response = client.post(
             reverse("newsletter:confirm", args=[tokens.confirm_token(subscriber)])
         )
     assert response.status_code == 200

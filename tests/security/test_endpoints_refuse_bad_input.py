@@ -82,8 +82,11 @@ def bad_tokens(world) -> dict[str, list[str]]:
             tampered(confirm),
             forged(str([pending.pk, pending.email]), "newsletter.confirm", timestamped=True),
             signing.TimestampSigner(salt="newsletter.confirm").sign_object(
-                [pending.pk, "someone-else@example.com"]
-            ),  # a real signature over another address
+                [pending.pk, pending.email]
+            ),  # the old format, with the address in clear
+            signing.TimestampSigner(salt="newsletter.confirm").sign_object(
+                [pending.pk, "0" * 20]
+            ),  # a real signature over another address's hash
             signing.TimestampSigner(salt="newsletter.confirm").sign_object(["1; DROP", "x"]),
             unsubscribe,  # the other kind of token
         ],
@@ -106,7 +109,7 @@ def assert_refused(response, *statuses):
 def test_the_snapshot_sees_a_change(client, world):
     """Control: a genuine confirmation does change the snapshot, so the checks below can fail."""
     before = snapshot()
-    response = client.get(f"/subscribe/confirm/{tokens.confirm_token(world['pending'])}/")
+    response = client.post(f"/subscribe/confirm/{tokens.confirm_token(world['pending'])}/")
     assert response.status_code == 200
     assert snapshot() != before
 
@@ -115,6 +118,7 @@ def test_malformed_and_forged_tokens_get_400_and_change_nothing(client, world):
     before = snapshot()
     for token in bad_tokens(world)["confirm"]:
         assert_refused(client.get(f"/subscribe/confirm/{token}/"), 400, 404)
+        assert_refused(client.post(f"/subscribe/confirm/{token}/"), 400, 404)
     for token in bad_tokens(world)["unsubscribe"]:
         assert_refused(client.get(f"/unsubscribe/{token}/"), 400, 404)
         assert_refused(client.post(f"/unsubscribe/{token}/"), 400, 404)
