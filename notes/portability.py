@@ -23,6 +23,8 @@ KNOWN_KEYS = {
     "seoTitle", "seo_title", "seoDescription", "seo_description", "cover", "canonical",
     "canonical_url", "language",
 }  # fmt: skip
+# What a new note is when its file does not say: an imported archive is public and published.
+NEW_NOTE = {"visibility": Note.Visibility.PUBLIC, "status": Note.Status.PUBLISHED}
 _JS_DATE = re.compile(r"^\w{3} (\w{3} \d{1,2} \d{4} \d{2}:\d{2}:\d{2}) GMT([+-]\d{4})")
 
 
@@ -77,10 +79,6 @@ def fields_from(metadata: dict) -> tuple[dict, list[str]]:
     title = str(metadata.get("title") or "").strip()
     if not title:
         raise ImportError_("no title in the front matter")
-    visibility = str(metadata.get("visibility") or Note.Visibility.PUBLIC)
-    if visibility not in Note.Visibility.values:
-        raise ImportError_(f"unknown visibility {visibility!r}")
-    draft = metadata.get("draft") in (True, "true", "yes")
     fields = {
         "title": title,
         "slug": slug_from(str(metadata.get("slug") or title)),
@@ -92,11 +90,18 @@ def fields_from(metadata: dict) -> tuple[dict, list[str]]:
         "cover_url": str(metadata.get("cover") or ""),
         "canonical_url": str(metadata.get("canonical") or metadata.get("canonical_url") or ""),
         "language": str(metadata.get("language") or ""),
-        "visibility": visibility,
-        "status": Note.Status.DRAFT if draft else Note.Status.PUBLISHED,
         "published_at": parse_date(metadata.get("datePublished") or metadata.get("date")),
         "front_matter": _json_safe({k: v for k, v in metadata.items() if k not in KNOWN_KEYS}),
     }
+    # Who may read the note and whether it is out are set only when the file says so: importing
+    # a file again (Hashnode's export has neither) never opens a paid note or publishes a draft.
+    if metadata.get("visibility") not in (None, ""):
+        fields["visibility"] = str(metadata["visibility"])
+        if fields["visibility"] not in Note.Visibility.values:
+            raise ImportError_(f"unknown visibility {fields['visibility']!r}")
+    if metadata.get("draft") not in (None, ""):
+        draft = metadata["draft"] in (True, "true", "yes")
+        fields["status"] = Note.Status.DRAFT if draft else Note.Status.PUBLISHED
     return fields, _tag_names(metadata.get("tags"))
 
 
@@ -134,7 +139,7 @@ def import_note(path: Path, fields: dict, tag_names: list[str], dry_run: bool) -
     note = Note.objects.filter(slug=fields["slug"]).prefetch_related("tags").first()
     if note is None:
         outcome = "created"
-        note = Note()
+        note = Note(**NEW_NOTE)
     else:
         if fields["published_at"] is None:  # a file without a date keeps the note's date
             fields["published_at"] = note.published_at
