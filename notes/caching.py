@@ -17,7 +17,7 @@ import logging
 import re
 import secrets
 import uuid
-from functools import lru_cache, wraps
+from functools import lru_cache, partial, wraps
 
 from django.conf import settings
 from django.contrib.messages.storage.cookie import CookieStorage
@@ -39,8 +39,11 @@ logger = logging.getLogger(__name__)
 
 STATE_KEY = "notes:state"
 PAGE_TIMEOUT = 600
-# Arbitrary query strings would let anyone fill the cache: only `?page=` is shared.
-SHARED_QUERY = {"page"}
+# Any other query string would let anyone fill the cache (`?page=01`, `?page=2&page=2`,
+# `?utm_source=…`): such requests are rendered, never stored. Only list views take `?page=N`,
+# spelt as their links spell it, and they answer 404 to a page that does not exist.
+_NO_QUERY = re.compile("")
+_PAGE_QUERY = re.compile(r"(page=[1-9][0-9]*)?")
 _CSRF_INPUT = re.compile(rb'(name="csrfmiddlewaretoken" value=")[^"]*(")')
 _CSRF_PLACEHOLDER = b"__SOLO_CSRF_TOKEN__"
 # Headers that belong to one response, not to the page: recomputed on every hit.
@@ -132,8 +135,13 @@ def _validators(request, state, page_id) -> tuple[str, int]:
     return etag, int(state["since"].timestamp())
 
 
-def conditional_cached(view):
-    """ETag/Last-Modified and 304s for every reader; marks anonymous pages as shareable."""
+def conditional_cached(view=None, *, paginated=False):
+    """ETag/Last-Modified and 304s for every reader; marks anonymous pages as shareable.
+
+    `paginated=True` for list views that read `?page=N` (and 404 pages that do not exist).
+    """
+    if view is None:
+        return partial(conditional_cached, paginated=paginated)
 
     @wraps(view)
     def wrapper(request, *args, **kwargs):
@@ -157,7 +165,7 @@ def conditional_cached(view):
             response._solo_share = (page_id, state)
         return _finish(response, etag, last_modified, reader)
 
-    wrapper.solo_page_cache = True
+    wrapper.solo_shared_query = _PAGE_QUERY if paginated else _NO_QUERY
     return wrapper
 
 
@@ -173,24 +181,28 @@ def _finish(response, etag, last_modified, reader):
 
 
 @lru_cache(maxsize=1024)
-def _is_cached_view(urlconf: str, path: str) -> bool:
-    """Whether the URL's view is a `conditional_cached` page (memoised: URLs do not move)."""
+def _shared_query(urlconf: str, path: str) -> re.Pattern | None:
+    """The query strings under which the URL's `conditional_cached` page is shared, if it is one.
+
+    Memoised: URLs do not move.
+    """
     try:
-        return getattr(resolve(path, urlconf).func, "solo_page_cache", False)
+        return getattr(resolve(path, urlconf).func, "solo_shared_query", None)
     except Resolver404:
-        return False
+        return None
 
 
 def _anonymous_get(request) -> bool:
     """A GET that no session, sign-in or flash message can concern, for a cached view."""
     cookies = request.COOKIES
-    return (
-        request.method == "GET"
-        and settings.SESSION_COOKIE_NAME not in cookies
-        and CookieStorage.cookie_name not in cookies
-        and set(request.GET) <= SHARED_QUERY
-        and _is_cached_view(settings.ROOT_URLCONF, request.path_info)
-    )
+    if (
+        request.method != "GET"
+        or settings.SESSION_COOKIE_NAME in cookies
+        or CookieStorage.cookie_name in cookies
+    ):
+        return False
+    shared = _shared_query(settings.ROOT_URLCONF, request.path_info)
+    return shared is not None and bool(shared.fullmatch(request.META.get("QUERY_STRING", "")))
 
 
 class AnonymousPageCacheMiddleware:
