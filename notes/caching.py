@@ -208,7 +208,8 @@ def _anonymous_get(request) -> bool:
 class AnonymousPageCacheMiddleware:
     """Serves anonymous readers' cached pages before sessions, auth, CSRF and messages run.
 
-    Place it after SecurityMiddleware (HTTPS redirect, HSTS) and before SessionMiddleware.
+    Place it after SecurityMiddleware (HTTPS redirect, HSTS) and before SessionMiddleware and
+    every other middleware that sets cookies: it makes any response with cookies private.
     A hit costs one cache round trip; the stored page replays the headers the other middleware
     set when it was rendered (CSP, X-Frame-Options, Vary…), with a fresh CSRF token and cookie.
     """
@@ -218,6 +219,14 @@ class AnonymousPageCacheMiddleware:
         self.csrf = CsrfViewMiddleware(get_response)  # its cookie handling, for cached forms
 
     def __call__(self, request):
+        response = self._respond(request)
+        if response.cookies:
+            # Every cookie (CSRF, session, language…) is set by now, on hits too: a shared
+            # cache must never keep a response that would hand its cookies to everyone.
+            patch_cache_control(response, private=True)
+        return response
+
+    def _respond(self, request):
         if not _anonymous_get(request):
             return self.get_response(request)
         try:
