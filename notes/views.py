@@ -24,14 +24,17 @@ from .sitemaps import SITEMAPS
 PER_PAGE = 10
 
 
-def _page(request, queryset):
+def _page(request, queryset, allow_empty=True):
     """The page asked for; any other number or spelling than its own (`01`, `0`, `abc`, past
     the last page) is a 404, not page 1 again: pages are cached under their address."""
     number = request.GET.get("page", "1")
     if not re.fullmatch(r"[1-9][0-9]*", number):
         raise Http404
+    paginator = Paginator(
+        queryset.prefetch_related("tags"), PER_PAGE, allow_empty_first_page=allow_empty
+    )
     try:
-        return Paginator(queryset.prefetch_related("tags"), PER_PAGE).page(number)
+        return paginator.page(number)
     except InvalidPage:
         raise Http404 from None
 
@@ -47,7 +50,8 @@ def home(request):
 @conditional_cached(paginated=True)
 def tag(request, slug):
     tag = get_object_or_404(Tag, slug=slug)
-    page = _page(request, tag.notes.published().for_lists())
+    # Without a published note, a tag (used by drafts or scheduled notes) would announce them.
+    page = _page(request, tag.notes.published().for_lists(), allow_empty=False)
     return render(request, "notes/tag.html", {"tag": tag, "page_obj": page})
 
 
