@@ -17,7 +17,7 @@ import logging
 import re
 import secrets
 import uuid
-from functools import lru_cache, wraps
+from functools import lru_cache, partial, wraps
 
 from django.conf import settings
 from django.contrib.messages.storage.cookie import CookieStorage
@@ -39,8 +39,11 @@ logger = logging.getLogger(__name__)
 
 STATE_KEY = "notes:state"
 PAGE_TIMEOUT = 600
-# Arbitrary query strings would let anyone fill the cache: only `?page=` is shared.
-SHARED_QUERY = {"page"}
+# Any other query string would let anyone fill the cache (`?page=01`, `?page=2&page=2`,
+# `?utm_source=…`): such requests are rendered, never stored. Only list views take `?page=N`,
+# spelt as their links spell it, and they answer 404 to a page that does not exist.
+_NO_QUERY = re.compile("")
+_PAGE_QUERY = re.compile(r"(page=[1-9][0-9]*)?")
 _CSRF_INPUT = re.compile(rb'(name="csrfmiddlewaretoken" value=")[^"]*(")')
 _CSRF_PLACEHOLDER = b"__SOLO_CSRF_TOKEN__"
 # Headers that belong to one response, not to the page: recomputed on every hit.
@@ -130,8 +133,13 @@ def _validators(request, state, page_id) -> tuple[str, int]:
     return etag, int(state["since"].timestamp())
 
 
-def conditional_cached(view):
-    """ETag/Last-Modified and 304s for every reader; marks anonymous pages as shareable."""
+def conditional_cached(view=None, *, paginated=False):
+    """ETag/Last-Modified and 304s for every reader; marks anonymous pages as shareable.
+
+    `paginated=True` for list views that read `?page=N` (and 404 pages that do not exist).
+    """
+    if view is None:
+        return partial(conditional_cached, paginated=paginated)
 
     @wraps(view)
     def wrapper(request, *args, **kwargs):
@@ -155,7 +163,7 @@ def conditional_cached(view):
             response._solo_share = (page_id, state)
         return _finish(response, etag, last_modified, reader)
 
-    wrapper.solo_page_cache = True
+    wrapper.solo_shared_query = _PAGE_QUERY if paginated else _NO_QUERY
     return wrapper
 
 
@@ -171,30 +179,35 @@ def _finish(response, etag, last_modified, reader):
 
 
 @lru_cache(maxsize=1024)
-def _is_cached_view(urlconf: str, path: str) -> bool:
-    """Whether the URL's view is a `conditional_cached` page (memoised: URLs do not move)."""
+def _shared_query(urlconf: str, path: str) -> re.Pattern | None:
+    """The query strings under which the URL's `conditional_cached` page is shared, if it is one.
+
+    Memoised: URLs do not move.
+    """
     try:
-        return getattr(resolve(path, urlconf).func, "solo_page_cache", False)
+        return getattr(resolve(path, urlconf).func, "solo_shared_query", None)
     except Resolver404:
-        return False
+        return None
 
 
 def _anonymous_get(request) -> bool:
     """A GET that no session, sign-in or flash message can concern, for a cached view."""
     cookies = request.COOKIES
-    return (
-        request.method == "GET"
-        and settings.SESSION_COOKIE_NAME not in cookies
-        and CookieStorage.cookie_name not in cookies
-        and set(request.GET) <= SHARED_QUERY
-        and _is_cached_view(settings.ROOT_URLCONF, request.path_info)
-    )
+    if (
+        request.method != "GET"
+        or settings.SESSION_COOKIE_NAME in cookies
+        or CookieStorage.cookie_name in cookies
+    ):
+        return False
+    shared = _shared_query(settings.ROOT_URLCONF, request.path_info)
+    return shared is not None and bool(shared.fullmatch(request.META.get("QUERY_STRING", "")))
 
 
 class AnonymousPageCacheMiddleware:
     """Serves anonymous readers' cached pages before sessions, auth, CSRF and messages run.
 
-    Place it after SecurityMiddleware (HTTPS redirect, HSTS) and before SessionMiddleware.
+    Place it after SecurityMiddleware (HTTPS redirect, HSTS) and before SessionMiddleware and
+    every other middleware that sets cookies: it makes any response with cookies private.
     A hit costs one cache round trip; the stored page replays the headers the other middleware
     set when it was rendered (CSP, X-Frame-Options, Vary…), with a fresh CSRF token and cookie.
     """
@@ -204,6 +217,14 @@ class AnonymousPageCacheMiddleware:
         self.csrf = CsrfViewMiddleware(get_response)  # its cookie handling, for cached forms
 
     def __call__(self, request):
+        response = self._respond(request)
+        if response.cookies:
+            # Every cookie (CSRF, session, language…) is set by now, on hits too: a shared
+            # cache must never keep a response that would hand its cookies to everyone.
+            patch_cache_control(response, private=True)
+        return response
+
+    def _respond(self, request):
         if not _anonymous_get(request):
             return self.get_response(request)
         try:

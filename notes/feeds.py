@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.contrib.syndication.views import Feed
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
@@ -65,3 +66,9 @@ class TagNotesFeed(LatestNotesFeed):
 
     def description(self, obj=None):
         return _("Notes tagged %(tag)s.") % {"tag": obj.name}
+
+    def items(self, obj=None):
+        notes = super().items(obj)
+        if not notes:  # used only by drafts or scheduled notes: the tag would announce them
+            raise Http404
+        return notes

@@ -7,13 +7,17 @@ export → import into an empty site → export gives identical files.
 import datetime as dt
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import frontmatter
 import yaml
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import get_supported_language_variant
 
 from .models import Note, Tag, slug_from
 
@@ -23,6 +27,10 @@ KNOWN_KEYS = {
     "seoTitle", "seo_title", "seoDescription", "seo_description", "cover", "canonical",
     "canonical_url", "language",
 }  # fmt: skip
+# What a new note is when its file does not say: an imported archive is public and published.
+NEW_NOTE = {"visibility": Note.Visibility.PUBLIC, "status": Note.Status.PUBLISHED}
+# Pages link to these addresses: a `javascript:` or `data:` one would run in the reader's browser.
+_WEB_ADDRESS = URLValidator(schemes=["http", "https"])
 _JS_DATE = re.compile(r"^\w{3} (\w{3} \d{1,2} \d{4} \d{2}:\d{2}:\d{2}) GMT([+-]\d{4})")
 
 
@@ -35,6 +43,7 @@ class ImportResult:
     path: Path
     outcome: str  # created, updated, unchanged
     slug: str
+    refused: list[str] = field(default_factory=list)  # values not imported, and why
 
 
 def parse_date(value) -> dt.datetime | None:
@@ -72,15 +81,39 @@ def _tag_names(value) -> list[str]:
     return [str(item).strip() for item in items if str(item).strip()]
 
 
-def fields_from(metadata: dict) -> tuple[dict, list[str]]:
-    """Model field values and tag names from a file's front matter."""
+def _web_address(value, name: str) -> str:
+    text = str(value).strip()
+    try:
+        _WEB_ADDRESS(text)
+        Note._meta.get_field(name).run_validators(text)  # the field's own, e.g. its length
+    except ValidationError:
+        raise ImportError_(f"{text[:80]!r} is not an http or https address") from None
+    return text
+
+
+def _language(value) -> str:
+    text = str(value).strip()
+    try:
+        return get_supported_language_variant(text.lower())  # `fr-FR` is the site's `fr`
+    except LookupError:
+        codes = ", ".join(code for code, _name in settings.LANGUAGES)
+        raise ImportError_(f"{text[:80]!r} is not one of the site's languages ({codes})") from None
+
+
+# Front matter keys → the field they fill and what checks them. An invalid value is left out
+# (the note keeps what it had) and reported; the rest of the note still imports.
+_CHECKED = [
+    (("cover",), "cover_url", lambda v: _web_address(v, "cover_url")),
+    (("canonical", "canonical_url"), "canonical_url", lambda v: _web_address(v, "canonical_url")),
+    (("language",), "language", _language),
+]
+
+
+def fields_from(metadata: dict) -> tuple[dict, list[str], list[str]]:
+    """Model field values, tag names and the values refused (with why) from a front matter."""
     title = str(metadata.get("title") or "").strip()
     if not title:
         raise ImportError_("no title in the front matter")
-    visibility = str(metadata.get("visibility") or Note.Visibility.PUBLIC)
-    if visibility not in Note.Visibility.values:
-        raise ImportError_(f"unknown visibility {visibility!r}")
-    draft = metadata.get("draft") in (True, "true", "yes")
     fields = {
         "title": title,
         "slug": slug_from(str(metadata.get("slug") or title)),
@@ -89,27 +122,38 @@ def fields_from(metadata: dict) -> tuple[dict, list[str]]:
         "seo_description": str(
             metadata.get("seoDescription") or metadata.get("seo_description") or ""
         ),
-        "cover_url": str(metadata.get("cover") or ""),
-        "canonical_url": str(metadata.get("canonical") or metadata.get("canonical_url") or ""),
-        "language": str(metadata.get("language") or ""),
-        "visibility": visibility,
-        "status": Note.Status.DRAFT if draft else Note.Status.PUBLISHED,
         "published_at": parse_date(metadata.get("datePublished") or metadata.get("date")),
         "front_matter": _json_safe({k: v for k, v in metadata.items() if k not in KNOWN_KEYS}),
     }
-    return fields, _tag_names(metadata.get("tags"))
+    # Who may read the note and whether it is out are set only when the file says so: importing
+    # a file again (Hashnode's export has neither) never opens a paid note or publishes a draft.
+    if metadata.get("visibility") not in (None, ""):
+        fields["visibility"] = str(metadata["visibility"])
+        if fields["visibility"] not in Note.Visibility.values:
+            raise ImportError_(f"unknown visibility {fields['visibility']!r}")
+    if metadata.get("draft") not in (None, ""):
+        draft = metadata["draft"] in (True, "true", "yes")
+        fields["status"] = Note.Status.DRAFT if draft else Note.Status.PUBLISHED
+    refused = []
+    for keys, name, check in _CHECKED:
+        stated = [key for key in keys if metadata.get(key) not in (None, "")]
+        try:
+            fields[name] = check(metadata[stated[0]]) if stated else ""
+        except ImportError_ as error:
+            refused.append(f"{stated[0]} not imported: {error}")
+    return fields, _tag_names(metadata.get("tags")), refused
 
 
-def read_file(path: Path) -> tuple[dict, list[str]]:
+def read_file(path: Path) -> tuple[dict, list[str], list[str]]:
     try:
         post = frontmatter.load(path)
     except (yaml.YAMLError, UnicodeDecodeError, OSError) as error:
         raise ImportError_(f"unreadable front matter ({error.__class__.__name__})") from error
     if not isinstance(post.metadata, dict) or not post.metadata:
         raise ImportError_("no front matter")
-    fields, tags = fields_from(post.metadata)
+    fields, tags, refused = fields_from(post.metadata)
     fields["body"] = post.content.strip()
-    return fields, tags
+    return fields, tags, refused
 
 
 def import_files(paths, dry_run: bool = False):
@@ -126,15 +170,17 @@ def import_files(paths, dry_run: bool = False):
             yield path, None, error
     undated_last = dt.datetime.max.replace(tzinfo=dt.UTC)
     readable.sort(key=lambda item: item[1]["published_at"] or undated_last)
-    for path, fields, tag_names in readable:
-        yield path, import_note(path, fields, tag_names, dry_run), None
+    for path, fields, tag_names, refused in readable:
+        result = import_note(path, fields, tag_names, dry_run)
+        result.refused = refused
+        yield path, result, None
 
 
 def import_note(path: Path, fields: dict, tag_names: list[str], dry_run: bool) -> ImportResult:
     note = Note.objects.filter(slug=fields["slug"]).prefetch_related("tags").first()
     if note is None:
         outcome = "created"
-        note = Note()
+        note = Note(**NEW_NOTE)
     else:
         if fields["published_at"] is None:  # a file without a date keeps the note's date
             fields["published_at"] = note.published_at

@@ -2,9 +2,11 @@
 fixed number of queries (rule 5): lists prefetch tags; a note's neighbours and related notes come
 from one query."""
 
+import re
+
 from django.conf import settings
 from django.contrib.sitemaps.views import sitemap as sitemap_view
-from django.core.paginator import Paginator
+from django.core.paginator import InvalidPage, Paginator
 from django.db import connection
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -22,22 +24,34 @@ from .sitemaps import SITEMAPS
 PER_PAGE = 10
 
 
-def _page(request, queryset):
-    return Paginator(queryset.prefetch_related("tags"), PER_PAGE).get_page(request.GET.get("page"))
+def _page(request, queryset, allow_empty=True):
+    """The page asked for; any other number or spelling than its own (`01`, `0`, `abc`, past
+    the last page) is a 404, not page 1 again: pages are cached under their address."""
+    number = request.GET.get("page", "1")
+    if not re.fullmatch(r"[1-9][0-9]*", number):
+        raise Http404
+    paginator = Paginator(
+        queryset.prefetch_related("tags"), PER_PAGE, allow_empty_first_page=allow_empty
+    )
+    try:
+        return paginator.page(number)
+    except InvalidPage:
+        raise Http404 from None
 
 
 @require_safe
-@conditional_cached
+@conditional_cached(paginated=True)
 def home(request):
     page = _page(request, Note.objects.published().for_lists())
     return render(request, "notes/home.html", {"page_obj": page})
 
 
 @require_safe
-@conditional_cached
+@conditional_cached(paginated=True)
 def tag(request, slug):
     tag = get_object_or_404(Tag, slug=slug)
-    page = _page(request, tag.notes.published().for_lists())
+    # Without a published note, a tag (used by drafts or scheduled notes) would announce them.
+    page = _page(request, tag.notes.published().for_lists(), allow_empty=False)
     return render(request, "notes/tag.html", {"tag": tag, "page_obj": page})
 
 

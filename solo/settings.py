@@ -56,6 +56,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "solo.request_guard.RefuseNulMiddleware",  # a NUL would reach PostgreSQL: 400 before anything
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Before sessions/auth/CSRF: anonymous readers' cached pages cost one cache round trip.
     "notes.caching.AnonymousPageCacheMiddleware",

@@ -18,6 +18,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, paths, dry_run, **options):
         counts = {"created": 0, "updated": 0, "unchanged": 0, "failed": 0}
+        refused = 0
         for path, result, error in import_files(paths, dry_run=dry_run):
             if error:
                 counts["failed"] += 1
@@ -25,9 +26,14 @@ class Command(BaseCommand):
                 continue
             counts[result.outcome] += 1
             self.stdout.write(f"{path}: {result.outcome} ({result.slug})")
+            for reason in result.refused:
+                self.stderr.write(f"{path}: {reason}")
+            refused += len(result.refused)
         if not dry_run:
             invalidate()
         summary = ", ".join(f"{count} {name}" for name, count in counts.items())
+        if refused:
+            summary += f", {refused} value{'s' if refused > 1 else ''} not imported"
         self.stdout.write(("Dry run: " if dry_run else "") + summary)
         if counts["failed"]:
             raise CommandError(f"{counts['failed']} file(s) could not be imported")
