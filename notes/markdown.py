@@ -39,7 +39,7 @@ MAX_QUOTE_NESTING = 8
 _PAREN = re.compile(r"[()]")
 _FOOTNOTE_REF = re.compile(r"\[\^([^\]\[\n]{1,100})\]")
 # Each `>` nests a blockquote that Python-Markdown parses by rescanning the rest of the block.
-_DEEP_QUOTE = re.compile(r"^((?:[ \t]*>){%d})(?:[ \t]*>)+" % MAX_QUOTE_NESTING)
+_DEEP_QUOTE = re.compile(rf"^((?:[ \t]*>){{{MAX_QUOTE_NESTING}}})(?:[ \t]*>)+")
 VOID = {"area", "br", "col", "hr", "img", "wbr"}
 
 
