@@ -65,6 +65,9 @@ class NoteAdmin(MarkdownxModelAdmin):
         (_("Record"), {"fields": ["reading_minutes", "created_at", "updated_at"]}),
     ]
 
+    class Media:
+        css = {"all": ["css/admin-note.css"]}  # the preview's "free part ends here" divider
+
     @admin.display(description=_("live"), boolean=True)
     def is_live(self, note):
         return note.is_live

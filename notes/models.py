@@ -97,9 +97,11 @@ class Note(models.Model):
     body = MarkdownxField(
         _("body"),
         blank=True,
+        max_length=md.MAX_BODY_CHARS,
         help_text=_(
             "Markdown. Put a line <!-- paywall --> where the free part of a premium note ends; "
-            "without it, the first two paragraphs are free."
+            "without it, the first two blocks are free, up to 1,000 characters and never more "
+            "than half the note. The preview shows where the free part ends."
         ),
     )
     summary = models.TextField(
@@ -245,10 +247,10 @@ class Note(models.Model):
 
     def render(self) -> None:
         """Fill the stored HTML, description, reading time and search text from the Markdown."""
-        teaser, rest = md.split_teaser(self.body)
-        self.teaser_html = md.render_markdown(teaser)
-        self.rest_html = md.render_markdown(rest)
-        self.body_html = md.render_markdown(md.strip_paywall(self.body))
+        rendered = md.render_note(self.body)
+        self.teaser_html = rendered.teaser_html
+        self.rest_html = rendered.rest_html
+        self.body_html = rendered.body_html
         self.description = (
             self.seo_description or self.summary or md.first_paragraph_text(self.teaser_html)
         )[:300]

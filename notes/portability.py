@@ -19,6 +19,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import get_supported_language_variant
 
+from .markdown import MAX_BODY_CHARS
 from .models import Note, Tag, slug_from
 
 # Front matter keys Solo understands (Hashnode's spelling and the plain one) → model field.
@@ -153,6 +154,10 @@ def read_file(path: Path) -> tuple[dict, list[str], list[str]]:
         raise ImportError_("no front matter")
     fields, tags, refused = fields_from(post.metadata)
     fields["body"] = post.content.strip()
+    if len(fields["body"]) > MAX_BODY_CHARS:
+        raise ImportError_(
+            f"body of {len(fields['body']):,} characters, longer than {MAX_BODY_CHARS:,}"
+        )
     return fields, tags, refused
 
 

@@ -224,7 +224,7 @@ NEWSLETTER_TRACK_CLICKS = env.bool("NEWSLETTER_TRACK_CLICKS", default=True)
 
 # --- Notes ------------------------------------------------------------------------------------
 # The admin's live preview renders exactly like the site (sanitised, same extensions).
-MARKDOWNX_MARKDOWNIFY_FUNCTION = "notes.markdown.render_markdown"
+MARKDOWNX_MARKDOWNIFY_FUNCTION = "notes.preview.markdownify"  # shows where the free part ends
 MARKDOWNX_UPLOAD_CONTENT_TYPES = ("image/jpeg", "image/png", "image/gif", "image/webp")  # no SVG
 MARKDOWNX_UPLOAD_MAX_SIZE = 10 * 1024 * 1024
 MARKDOWNX_MEDIA_PATH = "notes/"

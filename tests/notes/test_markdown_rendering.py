@@ -5,7 +5,7 @@ from pathlib import Path
 import frontmatter
 import pytest
 
-from notes.markdown import render_markdown, split_teaser
+from notes.markdown import render_markdown, render_note, split_teaser
 
 SAMPLES = Path("/work/shared/samples/hashnode")
 
@@ -90,10 +90,11 @@ def test_teaser_is_what_comes_before_the_paywall_line():
 
 
 def test_teaser_without_paywall_line_is_the_first_two_paragraphs():
-    body = "One.\n\n```\ncode\n\nstill code\n```\n\nThree.\n\nFour."
-    before, after = split_teaser(body)
-    assert before == "One.\n\n```\ncode\n\nstill code\n```"
-    assert after == "Three.\n\nFour."
+    body = "One.\n\n```\ncode\n\nstill code\n```\n\nThree, longer than the rest.\n\nFour, as well."
+    note = render_note(body)
+    assert note.teaser_html.startswith("<p>One.</p>")
+    assert "code\n\nstill code" in note.teaser_html  # the code block stays whole
+    assert note.rest_html.strip() == "<p>Three, longer than the rest.</p>\n<p>Four, as well.</p>"
 
 
 @pytest.mark.parametrize(
