@@ -25,9 +25,7 @@ def test_checking_out_again_with_a_paying_address_leads_to_sign_in_not_to_stripe
     assert "already has a paid membership" in page
 
 
-def test_a_checkout_form_sent_twice_opens_the_same_stripe_page(
-    local_stripe, monthly_plan, client
-):
+def test_a_checkout_form_sent_twice_opens_the_same_stripe_page(local_stripe, monthly_plan, client):
     client.force_login(ensure_user(Subscriber.objects.create(email="bo@example.com")))
 
     first = client.post("/billing/checkout/monthly/")

@@ -69,4 +69,3 @@ def test_opening_the_success_link_again_and_again_sends_one_email_and_asks_strip
     assert all("We have emailed you a sign-in link." in a.content.decode() for a in answers)
     smtp_server.wait_for(1)
     assert smtp_server.recipients() == ["ada@example.com"]
-
