@@ -157,14 +157,10 @@ class IgnoredSubscription(models.Model):
 class CheckoutSession(models.Model):
     """A Stripe Checkout Session this site started. Only these are applied (the account may run
     other checkouts), and the success page answers from this row once the session is applied:
-    no new Stripe call and no new email however often its URL is opened."""
+    no new Stripe call and no new email however often its URL is opened. No address is kept
+    here: an abandoned checkout leaves no personal data behind."""
 
     stripe_id = models.CharField(_("Stripe checkout session id"), max_length=255, unique=True)
-    url = models.URLField(_("Stripe Checkout page"), max_length=2000)
-    plan = models.ForeignKey(
-        Plan, null=True, blank=True, on_delete=models.SET_NULL, verbose_name=_("plan")
-    )
-    email = models.EmailField(_("email"))
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     subscriber = models.ForeignKey(
         Subscriber,

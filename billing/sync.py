@@ -114,11 +114,14 @@ def upsert_subscription(
     removed: it no longer grants access); then None is returned.
     """
     state_at = state_at or timezone.now()
+    fields = _item_fields(data)
+    plan = Plan.objects.filter(stripe_price_id=fields["price_id"]).first()
+    # Linked before the lock below: two first deliveries for a new customer wait on its row, so
+    # the later one finds the subscription row the earlier one wrote (and an older state loses).
+    customer = link_customer(_id(data["customer"])) if plan else None
     existing = Subscription.objects.select_for_update().filter(stripe_id=data["id"]).first()
     if existing and existing.state_at > state_at:
         return existing
-    fields = _item_fields(data)
-    plan = Plan.objects.filter(stripe_price_id=fields["price_id"]).first()
     if plan is None:
         IgnoredSubscription.objects.update_or_create(
             stripe_id=data["id"],
@@ -132,7 +135,6 @@ def upsert_subscription(
             existing.delete()
         return None
     IgnoredSubscription.objects.filter(stripe_id=data["id"]).delete()
-    customer = link_customer(_id(data["customer"]))
     status = data["status"]
     if status not in Subscription.Status.values:
         raise ValueError(f"unknown subscription status {status!r}")

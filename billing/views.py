@@ -44,6 +44,7 @@ from .models import CheckoutSession, Plan, PrivateFeed, Subscription
 logger = logging.getLogger(__name__)
 
 CHECKOUTS_SESSION_KEY = "billing_checkout_sessions"
+LAST_CHECKOUT_SESSION_KEY = "billing_last_checkout"
 CHECKOUT_ID = re.compile(r"^cs_[A-Za-z0-9_]{1,200}$")
 PASSWORDLESS_BACKEND = "django.contrib.auth.backends.ModelBackend"
 # Sign-in emails to one address, whatever network asks (the form's per-IP limit is separate):
@@ -121,16 +122,15 @@ def checkout(request, slug):
         )
         return redirect("billing:login")
     # Sent twice from this browser (double submit, back button): the same Stripe page again.
-    started = request.session.get(CHECKOUTS_SESSION_KEY, [])[-9:]
-    reopen = CheckoutSession.objects.filter(
-        stripe_id__in=started,
-        plan=plan,
-        email=email,
-        completed_at__isnull=True,
-        created_at__gt=timezone.now() - CHECKOUT_REOPEN_WINDOW,
-    ).first()
-    if reopen is not None:
-        return HttpResponseRedirect(reopen.url, status=303)
+    last = request.session.get(LAST_CHECKOUT_SESSION_KEY) or {}
+    if (last.get("plan"), last.get("email")) == (plan.slug, email) and (
+        CheckoutSession.objects.filter(
+            stripe_id=last.get("id"),
+            completed_at__isnull=True,
+            created_at__gt=timezone.now() - CHECKOUT_REOPEN_WINDOW,
+        ).exists()
+    ):
+        return HttpResponseRedirect(last["url"], status=303)
     # Started from a note's page (`from`): credit the note, now or once the subscriber exists.
     note = note_from_slug(request.POST.get("from"))
     if subscriber is not None:
@@ -152,11 +152,16 @@ def checkout(request, slug):
     except stripe_api.StripeError:
         logger.exception("Checkout Session creation failed")
         return render(request, "billing/unavailable.html", status=502)
-    CheckoutSession.objects.create(
-        stripe_id=session["id"], url=session["url"], plan=plan, email=email
-    )
+    CheckoutSession.objects.create(stripe_id=session["id"])
     # Only this browser may be signed in by the success page, never whoever has the URL.
+    started = request.session.get(CHECKOUTS_SESSION_KEY, [])[-9:]
     request.session[CHECKOUTS_SESSION_KEY] = [*started, session["id"]]
+    request.session[LAST_CHECKOUT_SESSION_KEY] = {
+        "id": session["id"],
+        "url": session["url"],
+        "plan": plan.slug,
+        "email": email,
+    }
     return HttpResponseRedirect(session["url"], status=303)
 
 
