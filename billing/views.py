@@ -192,7 +192,8 @@ def success(request):
         login(request, sync.ensure_user(subscriber), backend=PASSWORDLESS_BACKEND)
         signed_in = True
     elif not signed_in and checkout.claim_sign_in_email():
-        # Paid with an address whose account existed before: its owner signs in by email.
+        # Another browser, or an account this checkout did not create: the address's owner
+        # signs in from their inbox, never from this page.
         if not _sign_in_emails_exhausted(request, subscriber.email):
             _email_sign_in_link(subscriber)
     return render(request, "billing/success.html", {"paid": True, "signed_in": signed_in})
