@@ -5,8 +5,9 @@ Everything that shows note content — pages, feeds, emails, search, meta tags, 
 
 - public → everyone;
 - members → a confirmed (active) subscriber who is signed in, or any paid reader;
-- paid → a Stripe subscription that is active or trialing (whatever the plan), past_due for less
-  than `BILLING_GRACE_DAYS`, or a comp without end date or not yet ended;
+- paid → a Stripe subscription that is active or trialing, past_due for less than
+  `BILLING_GRACE_DAYS`, or a comp without end date or not yet ended (only subscriptions to one of
+  Solo's plans are mirrored: see `billing/sync.py`);
 - staff see everything.
 """
 

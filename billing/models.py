@@ -95,6 +95,8 @@ class Subscription(models.Model):
         PAUSED = "paused", _("Paused")
 
     PAID_STATUSES = (Status.ACTIVE, Status.TRIALING)
+    # Still running at Stripe, so still billing or about to: a second one would charge twice.
+    LIVE_STATUSES = (*PAID_STATUSES, Status.PAST_DUE, Status.UNPAID, Status.PAUSED)
 
     stripe_id = models.CharField(_("Stripe subscription id"), max_length=100, unique=True)
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="subscriptions")
@@ -131,6 +133,72 @@ class Subscription(models.Model):
 
     def __str__(self):
         return f"{self.stripe_id} ({self.status})"
+
+
+class IgnoredSubscription(models.Model):
+    """A Stripe subscription to a price that is not one of Solo's plans (the account may sell
+    other things): noted so that `reconcile_stripe` can show it, and never granting access."""
+
+    stripe_id = models.CharField(_("Stripe subscription id"), max_length=100, unique=True)
+    customer_id = models.CharField(_("Stripe customer id"), max_length=100)
+    price_id = models.CharField(_("price or plan id"), max_length=100, blank=True)
+    status = models.CharField(_("status"), max_length=20)
+    seen_at = models.DateTimeField(_("last seen"), auto_now=True)
+
+    class Meta:
+        ordering = ["-seen_at"]
+        verbose_name = _("ignored subscription")
+        verbose_name_plural = _("ignored subscriptions")
+
+    def __str__(self):
+        return f"{self.stripe_id} ({self.price_id})"
+
+
+class CheckoutSession(models.Model):
+    """A Stripe Checkout Session this site started. Only these are applied (the account may run
+    other checkouts), and the success page answers from this row once the session is applied:
+    no new Stripe call and no new email however often its URL is opened. No address is kept
+    here: an abandoned checkout leaves no personal data behind."""
+
+    stripe_id = models.CharField(_("Stripe checkout session id"), max_length=255, unique=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    subscriber = models.ForeignKey(
+        Subscriber,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="checkout_sessions",
+        verbose_name=_("subscriber"),
+    )
+    customer_id = models.CharField(_("Stripe customer id"), max_length=100, blank=True)
+    completed_at = models.DateTimeField(_("completed"), null=True, blank=True)
+    sign_in_emailed_at = models.DateTimeField(_("sign-in link emailed"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("checkout session")
+        verbose_name_plural = _("checkout sessions")
+
+    def __str__(self):
+        return self.stripe_id
+
+    def created_its_subscriber(self) -> bool:
+        """Whether this checkout brought its subscriber into being: created after the checkout
+        started, by a checkout, and paying through this checkout's Stripe customer only. Only such
+        an account may be opened by the success page; any other belongs to someone who may not
+        be the payer."""
+        subscriber = self.subscriber
+        return (
+            subscriber is not None
+            and subscriber.source == Subscriber.Source.CHECKOUT
+            and subscriber.created_at >= self.created_at
+            and not subscriber.stripe_customers.exclude(stripe_id=self.customer_id).exists()
+        )
+
+    def claim_sign_in_email(self) -> bool:
+        """True once only, for the first caller: one sign-in email per checkout session."""
+        unsent = CheckoutSession.objects.filter(pk=self.pk, sign_in_emailed_at__isnull=True)
+        return unsent.update(sign_in_emailed_at=timezone.now()) == 1
 
 
 class StripeEvent(models.Model):

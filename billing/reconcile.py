@@ -2,44 +2,73 @@
 
 from collections.abc import Callable
 
-from django.db import transaction
-
 from . import stripe_api, sync
-from .models import Customer, Interval, Plan, Subscription
+from .models import Customer, IgnoredSubscription, Interval, Plan, Subscription
+
+# How a product says it is Solo's: the Stripe account may sell other things, whose subscribers
+# must not become paid readers here.
+SOLO_METADATA = ("solo", "true")
+HOW_TO_MARK = (
+    "To sell a product here, add the metadata solo = true to it in Stripe (Dashboard > Product"
+    " catalogue > the product > Metadata), then run sync_plans again."
+)
+
+
+def is_solo_product(product: dict) -> bool:
+    key, value = SOLO_METADATA
+    return str((product.get("metadata") or {}).get(key, "")).lower() == value
 
 
 def sync_plans(say: Callable[[str], None] = print) -> int:
-    """Active recurring prices → Plan rows (slug: the price's lookup_key, else its interval)."""
+    """Recurring prices of Solo's products → Plan rows (slug: the price's lookup_key, else its
+    interval). Archived prices become inactive plans: no longer sold, but still granting access to
+    the readers who pay them."""
+    products = {product["id"]: product for product in stripe_api.list_products()}
+    skipped: dict[str, str] = {}
     changed = 0
     for price in stripe_api.list_recurring_prices():
+        product_id = sync._id(price.get("product"))
+        product = products.get(product_id) or {}
+        if not is_solo_product(product):
+            skipped[product_id] = product.get("name") or ""
+            continue
         interval = (price.get("recurring") or {}).get("interval", "")
         if interval not in Interval.values:
             continue
         slug = price.get("lookup_key") or interval
         fields = {
-            "slug": slug,
             "amount": price.get("unit_amount") or 0,
             "currency": price.get("currency") or "eur",
             "interval": interval,
-            "active": True,
+            "active": bool(price.get("active")),
         }
         plan = Plan.objects.filter(stripe_price_id=price["id"]).first()
         if plan is None:
             if Plan.objects.filter(slug=slug).exists():
-                say(f"skipped {price['id']}: slug {slug!r} is taken")
-                continue
+                if fields["active"]:
+                    say(f"skipped {price['id']}: slug {slug!r} is taken")
+                    continue
+                slug = price["id"]  # an archived price is never offered: its slug is no URL
             Plan.objects.create(
-                stripe_price_id=price["id"], name=price.get("nickname") or slug.title(), **fields
+                stripe_price_id=price["id"],
+                name=price.get("nickname") or slug.title(),
+                slug=slug,
+                **fields,
             )
             say(f"created plan {slug} ({price['id']})")
             changed += 1
-        elif any(getattr(plan, k) != v for k, v in fields.items() if k != "slug"):
+        elif any(getattr(plan, k) != v for k, v in fields.items()):
             for key, value in fields.items():
-                if key != "slug":
-                    setattr(plan, key, value)
+                setattr(plan, key, value)
             plan.save()
             say(f"updated plan {plan.slug} ({price['id']})")
             changed += 1
+    for product_id, name in skipped.items():
+        say(f"skipped product {product_id} ({name}): not marked as Solo's")
+    if skipped:
+        say(HOW_TO_MARK)
+    if changed:
+        say("Run reconcile_stripe to give access to readers who already pay a new plan.")
     return changed
 
 
@@ -64,20 +93,43 @@ def reconcile(say: Callable[[str], None] = print) -> int:
     for customer in Customer.objects.all():
         known = set(customer.subscriptions.values_list("stripe_id", flat=True))
         for data in stripe_api.list_subscriptions(customer.stripe_id):
-            if data["id"] not in known:
-                sync.upsert_subscription(data)
+            if data["id"] not in known and sync.upsert_subscription(data):
                 say(f"added missing subscription {data['id']} ({data['status']})")
                 changed += 1
     for subscription in Subscription.objects.all():
         before = tuple(getattr(subscription, f) for f in SNAPSHOT)
-        with transaction.atomic():
-            fresh = sync.sync_subscription(subscription.stripe_id)
-        if fresh is None:
+        data = stripe_api.retrieve_subscription(subscription.stripe_id)
+        if data is None:
             say(f"{subscription.stripe_id}: unknown to Stripe, left as {subscription.status}")
+            continue
+        fresh = sync.upsert_subscription(data)
+        if fresh is None:
+            say(f"{subscription.stripe_id}: not to a Solo plan, no longer grants access")
+            changed += 1
             continue
         after = tuple(getattr(fresh, f) for f in SNAPSHOT)
         if before != after:
             say(f"{fresh.stripe_id}: {before[0]} → {after[0]} (repaired)")
             changed += 1
+    changed += _recheck_ignored(say)
     say(f"{changed} change(s)")
+    return changed
+
+
+def _recheck_ignored(say: Callable[[str], None]) -> int:
+    """Show the subscriptions ignored as not Solo's; mirror those whose price became a plan."""
+    changed = 0
+    for ignored in IgnoredSubscription.objects.all():
+        data = stripe_api.retrieve_subscription(ignored.stripe_id)
+        if data is None:
+            ignored.delete()
+            continue
+        if sync.upsert_subscription(data):
+            say(f"added subscription {data['id']} ({data['status']}): its price is now a plan")
+            changed += 1
+        else:
+            say(
+                f"ignored {ignored.stripe_id} (customer {ignored.customer_id}, price"
+                f" {ignored.price_id}, {ignored.status}): not a Solo plan, grants nothing here"
+            )
     return changed

@@ -90,5 +90,11 @@ def list_subscriptions(customer_id: str) -> list[dict[str, Any]]:
 
 
 def list_recurring_prices() -> list[dict[str, Any]]:
-    result = client().v1.prices.list({"active": True, "limit": 100})
+    """Every recurring price, archived ones included (readers may still pay them)."""
+    result = client().v1.prices.list({"limit": 100})
     return [p.to_dict() for p in result.auto_paging_iter() if p["type"] == "recurring"]
+
+
+def list_products() -> list[dict[str, Any]]:
+    result = client().v1.products.list({"limit": 100})
+    return [product.to_dict() for product in result.auto_paging_iter()]

@@ -1,6 +1,8 @@
 """Mirror Stripe's state into the database: customers, subscriptions, checkout sessions.
 
 Used by the webhook, the success page and `reconcile_stripe`, so all three apply the same rules.
+Only Solo's own prices (the Plan table) make paid readers: the Stripe account may sell other
+things, and their subscriptions are noted as ignored, creating no customer and no subscriber.
 Both shapes of subscription items are read: `plan` with the period on the subscription (older API
 versions, localstripe) and `price` with the period on each item (current API).
 """
@@ -12,10 +14,10 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
-from newsletter.models import Subscriber, normalize_email
+from newsletter.models import Subscriber, normalize_email, note_from_slug, record_signup_note
 
 from . import stripe_api
-from .models import Customer, Interval, Plan, Subscription
+from .models import CheckoutSession, Customer, IgnoredSubscription, Interval, Plan, Subscription
 
 
 def _when(timestamp: int | None) -> datetime | None:
@@ -103,14 +105,36 @@ def _item_fields(data: dict[str, Any]) -> dict[str, Any]:
 
 
 @transaction.atomic
-def upsert_subscription(data: dict[str, Any], *, state_at: datetime | None = None) -> Subscription:
-    """Create or update the mirror of one Stripe subscription; an older state never wins."""
+def upsert_subscription(
+    data: dict[str, Any], *, state_at: datetime | None = None
+) -> Subscription | None:
+    """Create or update the mirror of one Stripe subscription; an older state never wins.
+
+    A subscription to a price that is not a plan is noted as ignored (and any mirror of it
+    removed: it no longer grants access); then None is returned.
+    """
     state_at = state_at or timezone.now()
-    customer = link_customer(_id(data["customer"]))
+    fields = _item_fields(data)
+    plan = Plan.objects.filter(stripe_price_id=fields["price_id"]).first()
+    # Linked before the lock below: two first deliveries for a new customer wait on its row, so
+    # the later one finds the subscription row the earlier one wrote (and an older state loses).
+    customer = link_customer(_id(data["customer"])) if plan else None
     existing = Subscription.objects.select_for_update().filter(stripe_id=data["id"]).first()
     if existing and existing.state_at > state_at:
         return existing
-    fields = _item_fields(data)
+    if plan is None:
+        IgnoredSubscription.objects.update_or_create(
+            stripe_id=data["id"],
+            defaults={
+                "customer_id": _id(data["customer"]),
+                "price_id": fields["price_id"],
+                "status": str(data.get("status") or "")[:20],
+            },
+        )
+        if existing:
+            existing.delete()
+        return None
+    IgnoredSubscription.objects.filter(stripe_id=data["id"]).delete()
     status = data["status"]
     if status not in Subscription.Status.values:
         raise ValueError(f"unknown subscription status {status!r}")
@@ -123,7 +147,7 @@ def upsert_subscription(data: dict[str, Any], *, state_at: datetime | None = Non
         customer=customer,
         subscriber=customer.subscriber,
         status=status,
-        plan=Plan.objects.filter(stripe_price_id=fields["price_id"]).first(),
+        plan=plan,
         cancel_at_period_end=bool(data.get("cancel_at_period_end")),
         canceled_at=_when(data.get("canceled_at") or data.get("ended_at")),
         past_due_since=past_due_since,
@@ -139,7 +163,9 @@ def sync_subscription(
     fallback: dict[str, Any] | None = None,
     fallback_at: datetime | None = None,
 ) -> Subscription | None:
-    """Re-fetch a subscription from Stripe and mirror it (the webhook is only a trigger)."""
+    """Re-fetch a subscription from Stripe and mirror it (the webhook is only a trigger).
+
+    None when Stripe does not know it (and no fallback is given) or it is not to a plan."""
     data = stripe_api.retrieve_subscription(subscription_id)
     if data is not None:
         return upsert_subscription(data)
@@ -152,9 +178,11 @@ def sync_subscription(
 def apply_checkout_session(session: dict[str, Any]) -> Subscriber | None:
     """Link the paying customer to its subscriber and mirror the new subscription.
 
-    Returns the subscriber, or None while the session is not paid/complete.
+    Returns the subscriber, or None while the session is not paid/complete, or when this site did
+    not start it (another product's checkout on the same Stripe account).
     """
-    if session.get("status") != "complete" or not session.get("customer"):
+    checkout = CheckoutSession.objects.select_for_update().filter(stripe_id=session["id"]).first()
+    if checkout is None or session.get("status") != "complete" or not session.get("customer"):
         return None
     subscriber = None
     reference = session.get("client_reference_id") or ""
@@ -169,4 +197,11 @@ def apply_checkout_session(session: dict[str, Any]) -> Subscriber | None:
     customer = link_customer(_id(session["customer"]), subscriber)
     if session.get("subscription"):
         sync_subscription(_id(session["subscription"]))
+    record_signup_note(
+        customer.subscriber_id, note_from_slug((session.get("metadata") or {}).get("note"))
+    )
+    checkout.subscriber = customer.subscriber
+    checkout.customer_id = customer.stripe_id
+    checkout.completed_at = checkout.completed_at or timezone.now()
+    checkout.save(update_fields=["subscriber", "customer_id", "completed_at"])
     return customer.subscriber

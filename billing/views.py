@@ -2,6 +2,7 @@
 
 import logging
 import re
+from datetime import timedelta
 
 from django import forms
 from django.conf import settings
@@ -28,6 +29,7 @@ from django.views.decorators.http import (
     require_POST,
     require_safe,
 )
+from django_ratelimit.core import is_ratelimited
 from django_ratelimit.decorators import ratelimit
 from sesame.utils import get_query_string, get_user
 
@@ -37,13 +39,20 @@ from solo.tasks import send_email
 
 from . import stripe_api, sync, webhooks
 from .access import reader_for
-from .models import Plan, PrivateFeed
+from .models import CheckoutSession, Plan, PrivateFeed, Subscription
 
 logger = logging.getLogger(__name__)
 
 CHECKOUTS_SESSION_KEY = "billing_checkout_sessions"
+LAST_CHECKOUT_SESSION_KEY = "billing_last_checkout"
 CHECKOUT_ID = re.compile(r"^cs_[A-Za-z0-9_]{1,200}$")
 PASSWORDLESS_BACKEND = "sesame.backends.ModelBackend"  # never opens the admin
+# Sign-in emails to one address, whatever network asks (the form's per-IP limit is separate):
+# a flood from many addresses still reaches one inbox only a few times an hour.
+SIGN_IN_EMAILS_PER_ADDRESS = "5/h"
+# A checkout sent again from the same browser within this delay reopens the same Stripe page,
+# so a double submit cannot become two subscriptions.
+CHECKOUT_REOPEN_WINDOW = timedelta(hours=1)
 
 
 class EmailForm(forms.Form):
@@ -52,6 +61,17 @@ class EmailForm(forms.Form):
 
 def _form_rate(group, request):
     return settings.FORM_RATE_LIMIT
+
+
+def _sign_in_emails_exhausted(request, email: str) -> bool:
+    """Counts one more sign-in email to this address; True once its hourly allowance is spent."""
+    return is_ratelimited(
+        request,
+        group="billing.sign_in_email",
+        key=lambda group, request: normalize_email(email),
+        rate=SIGN_IN_EMAILS_PER_ADDRESS,
+        increment=True,
+    )
 
 
 def _subscriber(request) -> Subscriber | None:
@@ -76,23 +96,47 @@ def checkout(request, slug):
     if not stripe_api.is_configured():
         return render(request, "billing/unavailable.html", status=503)
     subscriber = _subscriber(request)
-    email = subscriber.email if subscriber else ""
-    if subscriber is not None and reader_for(request).is_paid:
-        messages.info(request, _("You are already a paid reader."))
-        return redirect("billing:account")
-    if subscriber is None:
+    signed_in = subscriber is not None
+    if signed_in:
+        email = subscriber.email
+    else:
         form = EmailForm(request.POST)
         if not form.is_valid():
             return pricing(request, form=form, status=400)
         email = normalize_email(form.cleaned_data["email"])
         subscriber = Subscriber.objects.filter(email__iexact=email).first()
+    # One subscription per reader: a second checkout would charge them twice.
+    live = Subscription.objects.filter(status__in=Subscription.LIVE_STATUSES)
+    if subscriber is not None and live.filter(subscriber=subscriber).exists():
+        if signed_in:
+            messages.info(
+                request, _("You already have a paid membership: manage it with Manage billing.")
+            )
+            return redirect("billing:account")
+        messages.info(
+            request,
+            _(
+                "This address already has a paid membership. Sign in to manage it in the "
+                "billing portal."
+            ),
+        )
+        return redirect("billing:login")
+    # Sent twice from this browser (double submit, back button): the same Stripe page again.
+    last = request.session.get(LAST_CHECKOUT_SESSION_KEY) or {}
+    if (last.get("plan"), last.get("email")) == (plan.slug, email) and (
+        CheckoutSession.objects.filter(
+            stripe_id=last.get("id"),
+            completed_at__isnull=True,
+            created_at__gt=timezone.now() - CHECKOUT_REOPEN_WINDOW,
+        ).exists()
+    ):
+        return HttpResponseRedirect(last["url"], status=303)
     # Started from a note's page (`from`): credit the note, now or once the subscriber exists.
     note = note_from_slug(request.POST.get("from"))
     if subscriber is not None:
         record_signup_note(subscriber.pk, note)
     # Reuse the Stripe customer of a signed-in reader only: an anonymous checkout for a known
-    # address must not reach that reader's billing details (see _may_sign_in).
-    signed_in = request.user.is_authenticated and subscriber is not None
+    # address must not reach that reader's billing details.
     customer = subscriber.stripe_customers.first() if signed_in else None
     site = settings.SITE_URL
     try:
@@ -108,9 +152,16 @@ def checkout(request, slug):
     except stripe_api.StripeError:
         logger.exception("Checkout Session creation failed")
         return render(request, "billing/unavailable.html", status=502)
-    # Only this browser may be signed in by the success page (DESIGN: never whoever has the URL).
+    CheckoutSession.objects.create(stripe_id=session["id"])
+    # Only this browser may be signed in by the success page, never whoever has the URL.
     started = request.session.get(CHECKOUTS_SESSION_KEY, [])[-9:]
     request.session[CHECKOUTS_SESSION_KEY] = [*started, session["id"]]
+    request.session[LAST_CHECKOUT_SESSION_KEY] = {
+        "id": session["id"],
+        "url": session["url"],
+        "plan": plan.slug,
+        "email": email,
+    }
     return HttpResponseRedirect(session["url"], status=303)
 
 
@@ -121,38 +172,31 @@ def success(request):
         raise Http404
     if not CHECKOUT_ID.match(session_id):
         return HttpResponseBadRequest(_("Unknown checkout."))
-    try:
-        session = stripe_api.retrieve_checkout_session(session_id)
-    except stripe_api.StripeError:
-        raise Http404 from None
-    try:
-        subscriber = sync.apply_checkout_session(session)
-    except stripe_api.StripeError:  # the webhook will apply it; the reader can sign in later
-        logger.exception("Applying Checkout Session %s failed", session_id)
-        return render(request, "billing/success.html", {"paid": False}, status=202)
-    if subscriber is None:
-        return render(request, "billing/success.html", {"paid": False}, status=202)
-    record_signup_note(subscriber.pk, note_from_slug((session.get("metadata") or {}).get("note")))
+    checkout = get_object_or_404(CheckoutSession, stripe_id=session_id)
+    if checkout.completed_at is None:  # once applied, Stripe is not asked again
+        try:
+            session = stripe_api.retrieve_checkout_session(session_id)
+        except stripe_api.StripeError:
+            raise Http404 from None
+        try:
+            sync.apply_checkout_session(session)
+        except stripe_api.StripeError:  # the webhook will apply it; the reader can sign in later
+            logger.exception("Applying Checkout Session %s failed", session_id)
+        checkout.refresh_from_db()
+        if checkout.completed_at is None:
+            return render(request, "billing/success.html", {"paid": False}, status=202)
+    subscriber = checkout.subscriber
+    signed_in = request.user.is_authenticated and subscriber.user_id == request.user.pk
     started_here = session_id in request.session.get(CHECKOUTS_SESSION_KEY, [])
-    signed_in = False
-    if started_here and _may_sign_in(request, subscriber, sync._id(session["customer"])):
+    if not signed_in and started_here and checkout.created_its_subscriber():
         login(request, sync.ensure_user(subscriber), backend=PASSWORDLESS_BACKEND)
         signed_in = True
-    elif not (request.user.is_authenticated and subscriber.user_id == request.user.pk):
-        _email_sign_in_link(subscriber)
-    context = {"paid": True, "signed_in": signed_in or request.user.is_authenticated}
-    return render(request, "billing/success.html", context)
-
-
-def _may_sign_in(request, subscriber: Subscriber, customer_id: str) -> bool:
-    """Sign in at checkout only into an account that this checkout created in effect: one that has
-    never signed in and no other Stripe customer, or the account already signed in here. Otherwise
-    someone paying with another person's address would get into that person's account."""
-    if request.user.is_authenticated:
-        return subscriber.user_id == request.user.pk
-    if subscriber.user_id and subscriber.user.last_login:
-        return False
-    return not subscriber.stripe_customers.exclude(stripe_id=customer_id).exists()
+    elif not signed_in and checkout.claim_sign_in_email():
+        # Another browser, or an account this checkout did not create: the address's owner
+        # signs in from their inbox, never from this page.
+        if not _sign_in_emails_exhausted(request, subscriber.email):
+            _email_sign_in_link(subscriber)
+    return render(request, "billing/success.html", {"paid": True, "signed_in": signed_in})
 
 
 @require_POST
@@ -215,6 +259,10 @@ def login_view(request):
         form = EmailForm(request.POST)
         if form.is_valid():
             email = normalize_email(form.cleaned_data["email"])
+            # Counted for any address, known or not: the answer says nothing about who exists.
+            if _sign_in_emails_exhausted(request, email):
+                context = {"form": form, "address_limited": True}
+                return render(request, "billing/login.html", context, status=429)
             subscriber = Subscriber.objects.filter(email__iexact=email).first()
             if subscriber is not None:
                 with transaction.atomic():

@@ -37,11 +37,13 @@ def _subscription_of_invoice(invoice: dict[str, Any]) -> str:
 
 def on_checkout_completed(obj: dict, event: StripeEvent) -> str:
     subscriber = sync.apply_checkout_session(obj)
-    return f"linked {subscriber}" if subscriber else "session not complete"
+    return f"linked {subscriber}" if subscriber else "ignored: not complete or not started here"
 
 
 def on_subscription_changed(obj: dict, event: StripeEvent) -> str:
     subscription = sync.sync_subscription(obj["id"], fallback=obj, fallback_at=event.created)
+    if subscription is None:
+        return f"{obj['id']} ignored: not a Solo plan"
     return f"{subscription.stripe_id} {subscription.status}"
 
 
@@ -50,7 +52,7 @@ def on_invoice_paid(obj: dict, event: StripeEvent) -> str:
     if not subscription_id:
         return "no subscription"
     subscription = sync.sync_subscription(subscription_id)
-    return f"{subscription_id} {subscription.status if subscription else 'unknown'}"
+    return f"{subscription_id} {subscription.status if subscription else 'unknown or ignored'}"
 
 
 def on_invoice_payment_failed(obj: dict, event: StripeEvent) -> str:
@@ -62,7 +64,7 @@ def on_invoice_payment_failed(obj: dict, event: StripeEvent) -> str:
     ).exists()
     subscription = sync.sync_subscription(subscription_id)
     if subscription is None:
-        return f"{subscription_id} unknown"
+        return f"{subscription_id} unknown or ignored"
     if subscription.status in Subscription.PAID_STATUSES:
         # Stripe may send the event before the subscription turns past_due: the payment failed.
         subscription.status = Subscription.Status.PAST_DUE

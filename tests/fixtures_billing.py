@@ -38,9 +38,19 @@ class LocalStripe:
         )
         response.raise_for_status()
 
-    def create_price(self, price_id="monthly", amount=500, interval="month", lookup_key=None):
-        """A recurring price (a legacy plan in localstripe, presented as a price)."""
-        product = self.client.v1.products.create({"name": "Solo membership"})
+    def create_price(
+        self,
+        price_id="monthly",
+        amount=500,
+        interval="month",
+        lookup_key=None,
+        product_name="Solo membership",
+        solo=True,
+    ):
+        """A recurring price (a legacy plan in localstripe, presented as a price) of a new product,
+        marked as Solo's (metadata `solo` = `true`) unless `solo` is false."""
+        metadata = {"solo": "true"} if solo else {}
+        product = self.client.v1.products.create({"name": product_name, "metadata": metadata})
         params = {
             "id": price_id,
             "product": product.id,
@@ -133,3 +143,15 @@ def post_event(client):
         )
 
     return post
+
+
+@pytest.fixture
+def monthly_plan(local_stripe):
+    """Solo's monthly plan: the price `monthly` in the local Stripe and its Plan row (the price
+    the payloads in tests/billing/payloads.py subscribe to)."""
+    from billing.models import Plan
+
+    local_stripe.create_price("monthly", amount=500, interval="month")
+    return Plan.objects.create(
+        name="Monthly", slug="monthly", stripe_price_id="monthly", amount=500, interval="month"
+    )

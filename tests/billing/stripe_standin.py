@@ -99,7 +99,7 @@ def price_from_plan(plan) -> dict:
     return {
         "id": plan.id,
         "object": "price",
-        "active": plan.active,
+        "active": str(plan.active).lower() == "true",  # an update stores the form's string
         "currency": plan.currency,
         "unit_amount": plan.amount,
         "lookup_key": (plan.metadata or {}).get("lookup_key"),

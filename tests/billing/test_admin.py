@@ -29,7 +29,7 @@ def test_the_subscription_list_shows_mrr_and_paid_readers(author, django_user_mo
     assert "sub_canceled" in page
 
 
-def test_re_applying_a_failed_event_from_the_admin(author, local_stripe, post_event):
+def test_re_applying_a_failed_event_from_the_admin(author, local_stripe, monthly_plan, post_event):
     customer = local_stripe.create_customer("ada@example.com")
     broken = payloads.subscription("sub_x", customer.id, status="not_a_status")
     local_stripe.put_subscription(broken)

@@ -32,8 +32,7 @@ def test_sync_plans_turns_active_recurring_prices_into_plans(local_stripe):
     assert run("sync_plans") == ""  # idempotent
 
 
-def test_reconcile_repairs_a_missed_webhook_and_a_second_customer(local_stripe):
-    local_stripe.create_price("monthly")
+def test_reconcile_repairs_a_missed_webhook_and_a_second_customer(local_stripe, monthly_plan):
     subscriber = Subscriber.objects.create(email="ada@example.com", status="active")
     first = local_stripe.create_customer("ada@example.com")
     Customer.objects.create(stripe_id=first.id, subscriber=subscriber, email="ada@example.com")
@@ -58,11 +57,10 @@ def test_reconcile_repairs_a_missed_webhook_and_a_second_customer(local_stripe):
     assert run("reconcile_stripe").strip() == "0 change(s)"
 
 
-def test_the_weekly_task_runs_the_same_reconciliation(local_stripe):
+def test_the_weekly_task_runs_the_same_reconciliation(local_stripe, monthly_plan):
     subscriber = Subscriber.objects.create(email="bo@example.com", status="active")
     customer = local_stripe.create_customer("bo@example.com")
     Customer.objects.create(stripe_id=customer.id, subscriber=subscriber, email="bo@example.com")
-    local_stripe.create_price("monthly")
     local_stripe.subscribe(customer.id)
     assert reconcile_stripe.delay().get() == 1
     assert Subscription.objects.get().status == "active"

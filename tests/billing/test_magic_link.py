@@ -98,6 +98,24 @@ def test_sign_in_requests_are_rate_limited_per_network_address(client, settings,
     cache.clear()
 
 
+def test_sign_in_emails_to_one_address_are_limited_whatever_the_network(
+    reader, settings, smtp_server, django_capture_on_commit_callbacks
+):
+    settings.FORM_RATE_LIMIT = "100/h"
+    statuses = []
+    for n in range(8):  # from eight different networks
+        with django_capture_on_commit_callbacks(execute=True):
+            response = Client(REMOTE_ADDR=f"198.51.100.{n}").post(
+                "/account/login/", {"email": "ada@example.com"}
+            )
+        statuses.append(response.status_code)
+
+    assert statuses == [200] * 5 + [429] * 3
+    assert "Too many sign-in emails" in response.content.decode()
+    smtp_server.wait_for(5)
+    assert smtp_server.recipients() == ["ada@example.com"] * 5
+
+
 def test_the_account_page_needs_a_signed_in_reader(client):
     response = client.get("/account/")
     assert response.status_code == 302 and response["Location"] == "/account/login/"

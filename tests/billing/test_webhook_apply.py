@@ -5,8 +5,11 @@ Subscriptions are re-fetched from the local Stripe, which serves them in the cur
 """
 
 from datetime import UTC, datetime
+from io import StringIO
 
 import pytest
+from django.core.management import call_command
+from django.test import Client
 
 from billing.models import Customer, StripeEvent, Subscription
 from newsletter.models import Subscriber
@@ -16,7 +19,8 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def customer(local_stripe):
+def customer(local_stripe, monthly_plan):
+    """A Stripe customer; the subscriptions below are to Solo's monthly plan."""
     return local_stripe.create_customer("reader@example.com")
 
 
@@ -160,14 +164,18 @@ def test_a_failure_while_applying_answers_500_writes_nothing_and_the_retry_appli
     assert stored.processed_at is not None and stored.attempts == 2 and stored.error == ""
 
 
-def test_a_subscription_for_a_price_without_a_plan_row_still_grants_access(
+def test_a_reader_on_an_archived_solo_price_keeps_access_once_plans_are_synced(
     local_stripe, post_event, customer
 ):
     from billing.access import subscriber_is_paid
 
+    local_stripe.create_price("price_old_2019", amount=300)
+    local_stripe.client.v1.plans.update("price_old_2019", {"active": False})
+    call_command("sync_plans", stdout=StringIO())
     sub = payloads.subscription("sub_legacy", customer.id, price="price_old_2019")
     local_stripe.put_subscription(sub)
     post_event(payloads.event("customer.subscription.created", sub))
     mirror = Subscription.objects.get()
-    assert mirror.plan is None
+    assert (mirror.plan.stripe_price_id, mirror.plan.active) == ("price_old_2019", False)
     assert subscriber_is_paid(mirror.subscriber)
+    assert "price_old_2019" not in Client().get("/pricing/").content.decode()

@@ -14,7 +14,9 @@ from tests.support.stripe_signing import signed_event
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
-def test_simultaneous_deliveries_of_one_event_apply_it_once(local_stripe, live_server):
+def test_simultaneous_deliveries_of_one_event_apply_it_once(
+    local_stripe, monthly_plan, live_server
+):
     customer = local_stripe.create_customer("ada@example.com")
     sub = payloads.subscription("sub_race", customer.id)
     local_stripe.put_subscription(sub)
@@ -43,18 +45,10 @@ def test_simultaneous_deliveries_of_one_event_apply_it_once(local_stripe, live_s
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_checkout_completed_and_subscription_created_racing_make_one_of_each(
-    local_stripe, live_server
+    local_stripe, monthly_plan, live_server, client
 ):
-    local_stripe.create_price("monthly")
-    session = local_stripe.client.v1.checkout.sessions.create(
-        {
-            "mode": "subscription",
-            "line_items": [{"price": "monthly", "quantity": 1}],
-            "customer_email": "bo@example.com",
-            "success_url": "http://testserver/billing/success/?session_id={CHECKOUT_SESSION_ID}",
-        }
-    )
-    paid = local_stripe.pay(session.url)
+    started = client.post("/billing/checkout/monthly/", {"email": "bo@example.com"})
+    paid = local_stripe.pay(started["Location"])
     subscription = local_stripe.client.v1.subscriptions.retrieve(paid["subscription"]).to_dict()
     events = [
         payloads.event("checkout.session.completed", paid),

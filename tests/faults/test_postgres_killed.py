@@ -87,7 +87,7 @@ def _backend_waiting_for_a_lock(timeout: float = 10.0) -> bool:
 
 
 def test_connection_killed_mid_webhook_is_retried_and_applied_once(
-    local_stripe, live_server, visitor
+    local_stripe, monthly_plan, live_server, visitor
 ):
     url = live_server.url + "/billing/webhook/"
     customer = local_stripe.create_customer("kill@example.com")

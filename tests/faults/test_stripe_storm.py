@@ -40,7 +40,9 @@ def _history(rng, sub_id, customer_id, base) -> list[dict]:
     return events
 
 
-def test_a_shuffled_storm_of_repeated_events_ends_in_the_newest_state(local_stripe, live_server):
+def test_a_shuffled_storm_of_repeated_events_ends_in_the_newest_state(
+    local_stripe, monthly_plan, live_server
+):
     rng = random.Random(11)
     base = payloads.now() - 3600
     newest: dict[str, dict] = {}

@@ -4,7 +4,10 @@ from billing import reconcile, stripe_api
 
 
 class Command(BaseCommand):
-    help = "Compare local subscriptions with Stripe's, repair drift and print every change."
+    help = (
+        "Compare local subscriptions with Stripe's, repair drift and print every change, and the"
+        " subscriptions ignored because they are not to one of Solo's plans."
+    )
 
     def handle(self, *args, **options):
         if not stripe_api.is_configured():
