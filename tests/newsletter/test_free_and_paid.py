@@ -1,4 +1,5 @@
-"""Rule premium-never-leaks in email: free readers get the teaser and an upgrade link, paid readers everything."""
+"""Rule premium-never-leaks in email: free readers get the teaser and an upgrade link, paid
+readers everything."""
 
 from billing.models import Comp
 from newsletter import emails, tasks
