@@ -45,6 +45,8 @@ def _plain(value: str) -> bytes | None:
 
 
 class RecipientTemplate:
+    """An encoded message cut at its placeholders, to be filled once per recipient."""
+
     def __init__(self, message: bytes):
         pieces = _SLOTS.split(message)
         self._texts = pieces[0::2]  # the bytes between slots, one more than the slots
