@@ -166,7 +166,7 @@ def main():
     from django.db import connection
     from django.utils import timezone
 
-    from newsletter import sending
+    from newsletter import tasks
     from newsletter.models import Issue, Subscriber
     from notes.models import Note
 
@@ -203,7 +203,7 @@ def main():
     cpu_before = cpu_seconds(tree) + cpu_seconds(db_backends())
 
     started = time.perf_counter()
-    sending.schedule(Issue.objects.create(note=note))
+    tasks.schedule(Issue.objects.create(note=note))
     while sink.count < args.subscribers:
         if time.perf_counter() - started > 1800:
             raise SystemExit(f"only {sink.count} messages after 30 minutes")

@@ -62,14 +62,18 @@ def subscriber_is_paid(subscriber) -> bool:
 
 
 def reader_for_subscriber(subscriber_id: int) -> Reader:
-    """The reader a subscriber is, outside a request (private feeds, emails): one query."""
-    row = (
-        Subscriber.objects.filter(pk=subscriber_id)
+    """The reader a subscriber is, outside a request (a private feed): one query."""
+    return readers_for_subscribers([subscriber_id]).get(subscriber_id, ANONYMOUS)
+
+
+def readers_for_subscribers(subscriber_ids: list[int]) -> dict[int, Reader]:
+    """The reader each subscriber is, outside a request (a batch of emails): one query."""
+    rows = (
+        Subscriber.objects.filter(pk__in=subscriber_ids)
         .annotate(is_paid=paid_condition())
         .values("pk", "status", "is_paid")
-        .first()
     )
-    return _reader(row)
+    return {row["pk"]: _reader(row) for row in rows}
 
 
 def _reader(row: dict | None, is_staff: bool = False) -> Reader:
@@ -116,5 +120,6 @@ __all__ = [
     "paid_subscribers",
     "reader_for",
     "reader_for_subscriber",
+    "readers_for_subscribers",
     "subscriber_is_paid",
 ]

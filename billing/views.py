@@ -35,7 +35,7 @@ from sesame.utils import get_query_string, get_user
 
 from newsletter import privacy
 from newsletter.models import Subscriber, normalize_email, note_from_slug, record_signup_note
-from solo.tasks import send_email
+from newsletter.tasks import send_email
 
 from . import stripe_api, sync, webhooks
 from .access import reader_for

@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from solo.tasks import send_email
+from newsletter.tasks import send_email
 
 from . import sync
 from .models import StripeEvent, Subscription

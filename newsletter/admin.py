@@ -18,7 +18,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_POST
 
-from . import exports, privacy, progress, sending
+from . import emails, exports, privacy, progress, tasks
 from .models import Delivery, Issue, Subscriber, WelcomeEmail
 
 
@@ -145,9 +145,9 @@ class IssueAdmin(admin.ModelAdmin):
             '<a href="{}">{}</a> · <a href="{}">{}</a> · <a href="{}">{}</a>',
             reverse("admin:newsletter_issue_previews", args=[issue.pk]),
             _("side by side (HTML and plain text)"),
-            reverse("admin:newsletter_issue_preview", args=[issue.pk, sending.FREE]),
+            reverse("admin:newsletter_issue_preview", args=[issue.pk, emails.FREE]),
             _("as a free reader"),
-            reverse("admin:newsletter_issue_preview", args=[issue.pk, sending.PAID]),
+            reverse("admin:newsletter_issue_preview", args=[issue.pk, emails.PAID]),
             _("as a paid reader"),
         )
 
@@ -206,10 +206,10 @@ class IssueAdmin(admin.ModelAdmin):
     @csp_update({"style-src": ["'unsafe-inline'"]})
     @csp_replace({"frame-ancestors": ["'self'"]})
     def preview_view(self, request, pk, variant):
-        if variant not in (sending.FREE, sending.PAID):
+        if variant not in emails.SAMPLE_READERS:
             raise Http404
         issue = self._issue_or_404(request, pk)
-        return HttpResponse(sending.render_issue(issue, variant).html)
+        return HttpResponse(emails.render_issue(issue, emails.SAMPLE_READERS[variant]).html)
 
     def previews_view(self, request, pk):
         """Free and paid variants, each as HTML (framed) and plain text side by side."""
@@ -219,11 +219,11 @@ class IssueAdmin(admin.ModelAdmin):
                 "key": variant,
                 "label": label,
                 "html_url": reverse("admin:newsletter_issue_preview", args=[issue.pk, variant]),
-                "text": sending.render_issue(issue, variant).text,
+                "text": emails.render_issue(issue, emails.SAMPLE_READERS[variant]).text,
             }
             for variant, label in [
-                (sending.FREE, _("As a free reader")),
-                (sending.PAID, _("As a paid reader")),
+                (emails.FREE, _("As a free reader")),
+                (emails.PAID, _("As a paid reader")),
             ]
         ]
         context = {
@@ -252,8 +252,8 @@ class IssueAdmin(admin.ModelAdmin):
             self.message_user(request, _("Your account has no email address."), messages.ERROR)
             return
         for issue in issues:
-            for variant in (sending.FREE, sending.PAID):
-                sending.send_test(issue, request.user.email, variant)
+            for variant in (emails.FREE, emails.PAID):
+                emails.send_test(issue, request.user.email, variant)
         self.message_user(
             request, _("Test sent to %s (free and paid versions).") % request.user.email
         )
@@ -265,7 +265,7 @@ class IssueAdmin(admin.ModelAdmin):
             if issue.note_id is None and not issue.body:
                 self.message_user(request, _("%s has no note and no body.") % issue, messages.ERROR)
                 continue
-            sending.schedule(issue, issue.scheduled_at or timezone.now())
+            tasks.schedule(issue, issue.scheduled_at or timezone.now())
             count += 1
         self.message_user(
             request, ngettext("%d issue scheduled.", "%d issues scheduled.", count) % count

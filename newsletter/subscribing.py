@@ -8,10 +8,9 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from solo.tasks import send_email
-
 from . import tokens
 from .models import Subscriber, WelcomeEmail, normalize_email
+from .tasks import send_email
 
 
 def absolute(path: str) -> str:

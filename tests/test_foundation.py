@@ -5,7 +5,7 @@ import sys
 import pytest
 from django.db import transaction
 
-from solo.tasks import send_email
+from newsletter.tasks import send_email
 
 
 def _manage(*args, **env):

@@ -15,7 +15,7 @@ from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 
-from newsletter import clicks, sending, subscribing
+from newsletter import clicks, subscribing, tasks
 from newsletter.models import Click, Delivery, Issue
 from tests.fixtures_newsletter import make_subscribers
 
@@ -148,7 +148,7 @@ def test_an_email_through_the_real_smtp_server_has_working_redirect_links(
     readers = make_subscribers(2)
     issue = _issue_for_note(make_note)
     with django_capture_on_commit_callbacks(execute=True):
-        sending.schedule(issue)
+        tasks.schedule(issue)
     messages = {m.rcpt_tos[0]: m.message for m in smtp_server.wait_for(2)}
     # The reader opens the email a minute later, past the scanners' window.
     Delivery.objects.update(sent_at=F("sent_at") - timedelta(minutes=1))
@@ -192,7 +192,7 @@ def test_files_and_other_backends_get_each_readers_own_links(
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     make_subscribers(2)
     with django_capture_on_commit_callbacks(execute=True):
-        sending.schedule(_issue_for_note(make_note))
+        tasks.schedule(_issue_for_note(make_note))
     assert len(mailoutbox) == 2
     for message in mailoutbox:
         delivery = Delivery.objects.get(subscriber__email=message.to[0])
@@ -208,7 +208,7 @@ def test_with_tracking_off_links_are_left_alone(
     settings.NEWSLETTER_TRACK_CLICKS = False
     make_subscribers(1)
     with django_capture_on_commit_callbacks(execute=True):
-        sending.schedule(_issue_for_note(make_note))
+        tasks.schedule(_issue_for_note(make_note))
     [received] = smtp_server.wait_for(1)
     html = received.message.get_body(("html",)).get_content()
     text = received.message.get_body(("plain",)).get_content()

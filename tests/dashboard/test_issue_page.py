@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 
-from newsletter import progress, sending
+from newsletter import progress, tasks
 from newsletter.models import Delivery, Issue, Subscriber
 from tests.fixtures_newsletter import SECRET, TEASER, make_subscribers
 
@@ -99,7 +99,7 @@ def test_failures_are_listed_with_the_mail_servers_answer(
     smtp_server.refusals["reader1@example.com"] = "550 5.1.1 No such mailbox here"
     issue = Issue.objects.create(note=public_note)
     with django_capture_on_commit_callbacks(execute=True):
-        sending.schedule(issue)  # the real send, through the real SMTP server
+        tasks.schedule(issue)  # the real send, through the real SMTP server
     issue.refresh_from_db()
     assert issue.status == Issue.Status.SENT
 

@@ -2,7 +2,7 @@
 
 from anymail.signals import AnymailTrackingEvent, tracking
 
-from newsletter import sending
+from newsletter import delivery, tasks
 from newsletter.models import Delivery, Issue, Subscriber
 from tests.fixtures_newsletter import make_note, make_subscribers
 
@@ -10,13 +10,13 @@ from tests.fixtures_newsletter import make_note, make_subscribers
 def _send(note, django_capture_on_commit_callbacks):
     issue = Issue.objects.create(note=note)
     with django_capture_on_commit_callbacks(execute=True):
-        sending.schedule(issue)
+        tasks.schedule(issue)
     return issue
 
 
 def _send_until_bounced(django_capture_on_commit_callbacks):
     """One issue per round, as many rounds as refusals take to mark a reader bounced."""
-    for round_ in range(sending.HARD_BOUNCE_LIMIT):
+    for round_ in range(delivery.HARD_BOUNCE_LIMIT):
         note = make_note(slug=f"n{round_}", visibility="public")
         yield _send(note, django_capture_on_commit_callbacks)
 
@@ -33,7 +33,7 @@ def test_hard_bounce_fails_the_row_then_repeated_ones_mark_the_reader_bounced(
         assert issue.status == Issue.Status.SENT
     gone.refresh_from_db()
     assert gone.status == Subscriber.Status.BOUNCED
-    assert smtp_server.recipients().count(good.email) == sending.HARD_BOUNCE_LIMIT
+    assert smtp_server.recipients().count(good.email) == delivery.HARD_BOUNCE_LIMIT
     assert gone.email not in smtp_server.recipients()
 
 

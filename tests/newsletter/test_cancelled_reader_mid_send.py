@@ -9,7 +9,7 @@ an issue for everyone gives them the teaser and the upgrade link, as to any free
 from django.utils import timezone
 
 from billing.models import Subscription
-from newsletter import sending
+from newsletter import tasks
 from newsletter.models import Delivery, Issue
 from tests.billing.readers import make_reader
 from tests.fixtures_newsletter import SECRET, TEASER
@@ -22,8 +22,8 @@ def test_a_reader_who_cancels_before_their_batch_gets_the_teaser_or_no_paid_only
     for_everyone = Issue.objects.create(note=premium_note)
     paid_only = Issue.objects.create(note=premium_note, audience=Issue.Audience.PAID)
     with django_capture_on_commit_callbacks() as batches:  # snapshot taken, batches not run yet
-        sending.schedule(for_everyone)
-        sending.schedule(paid_only)
+        tasks.schedule(for_everyone)
+        tasks.schedule(paid_only)
     assert Delivery.objects.filter(subscriber=reader).count() == 2
 
     Subscription.objects.filter(subscriber=reader).update(

@@ -4,7 +4,7 @@ import re
 
 from django.conf import settings
 
-from newsletter import clicks, sending
+from newsletter import clicks, tasks
 from newsletter.models import Delivery, Issue, Subscriber
 from tests.fixtures_newsletter import SECRET, TEASER, make_note, make_subscribers
 
@@ -14,7 +14,7 @@ def test_twenty_confirmed_readers_get_exactly_twenty_messages(worker, smtp_serve
     readers = make_subscribers(20)
     make_subscribers(3, status=Subscriber.Status.PENDING, prefix="unconfirmed")
     make_subscribers(2, status=Subscriber.Status.UNSUBSCRIBED, prefix="gone")
-    issue = sending.schedule(Issue.objects.create(note=note))
+    issue = tasks.schedule(Issue.objects.create(note=note))
 
     received = smtp_server.wait_for(20, timeout=60)
     _wait_until_sent(issue)

@@ -6,7 +6,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
-from newsletter import sending
+from newsletter import dispatch, tasks
 from newsletter.models import Issue
 from tests.fixtures_newsletter import make_subscribers
 
@@ -34,9 +34,11 @@ def test_with_at_it_waits_for_the_dispatcher(
     # Running it again reschedules the same issue.
     call_command("send_note", public_note.slug, "--at", when.isoformat(), "--audience", "free")
     assert Issue.objects.count() == 1
-    assert sending.dispatch_due() == []
+    assert dispatch.dispatch_due() == []
     with django_capture_on_commit_callbacks(execute=True):
-        assert sending.dispatch_due(now=when + timedelta(seconds=1)) == [issue.pk]
+        batches = dispatch.dispatch_due(now=when + timedelta(seconds=1))
+        assert {batch.issue_id for batch in batches} == {issue.pk}
+        tasks.queue(batches)
     smtp_server.wait_for(2)
 
 

@@ -3,7 +3,7 @@
 import collections
 import time
 
-from newsletter import sending, tasks
+from newsletter import tasks
 from newsletter.models import Delivery, Issue
 from tests.fixtures_newsletter import make_note, make_subscribers
 
@@ -28,7 +28,7 @@ def test_worker_killed_mid_send_of_2000_everyone_gets_it_once_or_in_flight_twice
     note = make_note(visibility="public")
     readers = make_subscribers(2000)
     expected = {r.email for r in readers}
-    issue = sending.schedule(Issue.objects.create(note=note))
+    issue = tasks.schedule(Issue.objects.create(note=note))
 
     smtp_server.wait_for(300, timeout=60)
     worker.kill()
@@ -51,7 +51,7 @@ def test_smtp_outage_is_retried_and_nobody_is_lost(worker, smtp_server):
     note = make_note(visibility="public")
     readers = make_subscribers(30)
     smtp_server.stop()
-    issue = sending.schedule(Issue.objects.create(note=note))
+    issue = tasks.schedule(Issue.objects.create(note=note))
     time.sleep(3)
     rows = Delivery.objects.filter(issue=issue)
     assert not rows.filter(status=Delivery.Status.SENT).exists()
@@ -69,7 +69,7 @@ def test_smtp_server_saying_try_later_is_retried(worker, smtp_server):
     note = make_note(visibility="public")
     readers = make_subscribers(5)
     smtp_server.respond_with("451 4.3.0 Try again later")
-    issue = sending.schedule(Issue.objects.create(note=note))
+    issue = tasks.schedule(Issue.objects.create(note=note))
     time.sleep(2)
     assert not Delivery.objects.filter(issue=issue, status=Delivery.Status.SENT).exists()
     smtp_server.respond_with(None)

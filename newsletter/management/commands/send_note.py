@@ -2,7 +2,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from newsletter import sending
+from newsletter import tasks
 from newsletter.models import Issue
 from notes.models import Note
 
@@ -38,7 +38,7 @@ class Command(BaseCommand):
             self.stdout.write(f"Issue {issue.pk} for {slug!r} is already {issue.status}.")
             return
         issue = issue or Issue(note=note, audience=audience)
-        sending.schedule(issue, when)
+        tasks.schedule(issue, when)
         issue.refresh_from_db()
         if issue.status == Issue.Status.SCHEDULED:
             self.stdout.write(f"Issue {issue.pk} scheduled for {issue.scheduled_at.isoformat()}.")

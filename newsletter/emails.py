@@ -1,0 +1,192 @@
+"""An issue as email: rendering for a reader, headers, Message-IDs, the prepared variant.
+
+What a recipient gets is decided by the access rule (`billing.access.can_read`, rule
+premium-never-leaks) with the recipient as the reader: the whole note when they may read it, else
+the teaser and an upgrade link. A variant is rendered and encoded once (`prepare`) and copied per
+recipient (`recipient_template`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from email.utils import parseaddr
+from urllib.parse import urlsplit
+
+import css_inline
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from billing.access import Reader, can_read
+from notes.markdown import render_markdown, split_teaser, strip_paywall
+
+from . import clicks, recipient_template
+from .models import Issue
+from .recipient_template import RecipientTemplate
+
+FREE = Issue.Audience.FREE.value
+PAID = Issue.Audience.PAID.value
+# The two readers the author previews and tests an issue as: a free subscriber and a paid one.
+SAMPLE_READERS = {
+    FREE: Reader(is_member=True),
+    PAID: Reader(is_member=True, is_paid=True),
+}
+_MAX_LINE = 900  # below SMTP's 998, so Django keeps bodies 8bit instead of quoted-printable
+
+
+def _wrap_long_lines(text: str) -> str:
+    """Break lines longer than _MAX_LINE at a space (HTML and plain text read the same)."""
+    out = []
+    for line in text.splitlines():
+        while len(line) > _MAX_LINE:
+            cut = line.rfind(" ", 0, _MAX_LINE)
+            if cut <= 0:
+                break
+            out.append(line[:cut])
+            line = line[cut + 1 :]
+        out.append(line)
+    return "\n".join(out)
+
+
+@dataclass
+class Rendered:
+    subject: str
+    text: str
+    html: str
+
+
+def teaser_only(issue: Issue, reader: Reader) -> bool:
+    """Whether this reader's email stops at the teaser: a note they may not read in full."""
+    return issue.note is not None and not can_read(reader, issue.note)
+
+
+def render_issue(
+    issue: Issue,
+    reader: Reader,
+    unsubscribe_token: str = recipient_template.TOKEN,
+    track: bool = False,
+) -> Rendered:
+    """The email this reader gets: the whole note if they may read it, else teaser + upgrade link.
+
+    With `track`, links go through the click redirect with `clicks.DELIVERY_PLACEHOLDER` in place
+    of the recipient's part (previews and tests to the author are not tracked).
+    """
+    note = issue.note
+    site = settings.SITE_URL
+    teaser = teaser_only(issue, reader)
+    if note is not None:
+        markdown_text = split_teaser(note.body)[0] if teaser else strip_paywall(note.body)
+        content_html = note.teaser_html if teaser else note.body_html
+        read_url = site + note.get_absolute_url()
+    else:
+        markdown_text = issue.body
+        content_html = render_markdown(issue.body)
+        read_url = site + "/"
+    context = {
+        "issue": issue,
+        "subject": issue.get_subject(),
+        "title": note.title if note else issue.get_subject(),
+        "content_html": content_html,
+        "content_text": markdown_text,
+        "teaser_only": teaser,
+        "read_url": read_url,
+        "pricing_url": site + "/pricing/",
+        "unsubscribe_url": site + reverse("newsletter:unsubscribe", args=[unsubscribe_token]),
+        "site_name": settings.SITE_NAME,
+        "site_url": site,
+    }
+    html = render_to_string("newsletter/email/issue.html", context)
+    text = render_to_string("newsletter/email/issue.txt", context)
+    html = css_inline.CSSInliner(load_remote_stylesheets=False).inline(html)
+    if track:
+        html = clicks.rewrite_html(html, issue.pk)
+        text = clicks.rewrite_text(text, issue.pk)
+    return Rendered(context["subject"], _wrap_long_lines(text), _wrap_long_lines(html))
+
+
+def _domain() -> str:
+    return parseaddr(settings.DEFAULT_FROM_EMAIL)[1].rpartition("@")[2] or "localhost"
+
+
+def message_id(delivery_id: int, issue_id: int) -> str:
+    """Stable per delivery: a resend after a crash keeps its Message-ID (receivers dedupe)."""
+    digest = hashlib.sha256(f"{settings.SECRET_KEY}:{delivery_id}".encode()).hexdigest()[:12]
+    return f"<issue{issue_id}.d{delivery_id}.{digest}@{_domain()}>"
+
+
+def headers(issue: Issue, token: str) -> dict[str, str]:
+    url = settings.SITE_URL + reverse("newsletter:unsubscribe", args=[token])
+    list_host = urlsplit(settings.SITE_URL).hostname or _domain()
+    mailto = f"mailto:unsubscribe@{_domain()}?subject=unsubscribe%20{token}"
+    return {
+        # RFC 2369 + RFC 8058: one-click unsubscribe by POST to the https URL.
+        "List-Unsubscribe": f"<{url}>, <{mailto}>",
+        "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+        "List-Id": f"{settings.SITE_NAME} <newsletter.{list_host}>",
+        "Precedence": "bulk",
+        "Auto-Submitted": "auto-generated",
+    }
+
+
+def build_message(issue: Issue, rendered: Rendered, to: str, token: str, msgid: str):
+    message = EmailMultiAlternatives(
+        rendered.subject,
+        rendered.text,
+        to=[to],
+        headers={**headers(issue, token), "Message-ID": msgid},
+    )
+    message.attach_alternative(rendered.html, "text/html")
+    return message
+
+
+@dataclass
+class Prepared:
+    """One variant, rendered and encoded once, ready to be copied for each of its recipients."""
+
+    rendered: Rendered
+    template: RecipientTemplate | None  # None when the body could not stay 8bit
+    tracked: bool = False  # links hold clicks.DELIVERY_PLACEHOLDER
+
+    def personal(self, token: str, delivery_id: int) -> Rendered:
+        """The slow path's copy for one recipient (the template's substitutions, on text)."""
+        text, html = self.rendered.text, self.rendered.html
+        if self.tracked:
+            text = clicks.personalise(text, delivery_id)
+            html = clicks.personalise(html, delivery_id)
+        return Rendered(
+            self.rendered.subject,
+            text.replace(recipient_template.TOKEN, token),
+            html.replace(recipient_template.TOKEN, token),
+        )
+
+
+def prepare(issue: Issue, reader: Reader, language: str) -> Prepared:
+    """The email `reader` gets, encoded once with placeholders for the per-recipient parts."""
+    track = clicks.tracking_on()
+    with translation.override(language):
+        rendered = render_issue(issue, reader, track=track)
+    raw = build_message(
+        issue,
+        rendered,
+        recipient_template.TO,
+        recipient_template.TOKEN,
+        recipient_template.MESSAGE_ID,
+    )
+    data = raw.message().as_bytes(linesep="\r\n")
+    return Prepared(rendered, RecipientTemplate.from_message(data), tracked=track)
+
+
+def send_test(issue: Issue, to: str, variant: str) -> None:
+    """The admin's "send a test to me": the real message, to one address, outside the audience."""
+    rendered = render_issue(issue, SAMPLE_READERS[variant])
+    message = build_message(issue, rendered, to, recipient_template.TOKEN, message_id(0, issue.pk))
+    label = _("paid version") if variant == PAID else _("free version")
+    message.subject = _("[Test, %(label)s] %(subject)s") % {
+        "label": label,
+        "subject": rendered.subject,
+    }
+    message.send()
