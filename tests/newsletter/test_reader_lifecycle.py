@@ -177,10 +177,3 @@ def test_a_reader_who_reported_spam_comes_back_through_the_form_and_a_fresh_link
         assert client.post(fresh_link).status_code == 200
     reader.refresh_from_db()
     assert reader.status == S.ACTIVE and reader.unsubscribed_at is None
-
-
-def test_one_click_unsubscribe_still_answers_for_a_reader_who_reported_spam(client):
-    reader = _reader(S.COMPLAINED)
-    _leave_by_unsubscribe_link(client, reader)
-    reader.refresh_from_db()
-    assert reader.status == S.COMPLAINED
