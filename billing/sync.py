@@ -50,9 +50,7 @@ def subscriber_for_email(email: str, *, name: str = "") -> Subscriber:
             },
         )
     elif subscriber.status == Subscriber.Status.PENDING:
-        subscriber.status = Subscriber.Status.ACTIVE
-        subscriber.confirmed_at = timezone.now()
-        subscriber.save(update_fields=["status", "confirmed_at"])
+        subscriber.activate()
     return subscriber
 
 

@@ -74,7 +74,7 @@ class SubscriberAdmin(admin.ModelAdmin):
     def erase_personal_data(self, request, queryset):
         erased = 0
         for subscriber in queryset:
-            if not privacy.is_erased(subscriber):
+            if not subscriber.is_erased:
                 privacy.erase(subscriber)
                 erased += 1
         self.message_user(

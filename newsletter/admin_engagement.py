@@ -9,6 +9,8 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from billing.access import paid_subscribers
+
 from .admin import ReadOnlyAdmin
 from .models import Click, NoteConversion
 
@@ -36,7 +38,9 @@ class NoteConversionAdmin(ReadOnlyAdmin):
         return False  # a row here is the note itself
 
     def get_queryset(self, request):
-        return NoteConversion.objects.with_signups().only("pk", "title", "slug", "published_at")
+        return NoteConversion.objects.with_signups(paid_subscribers()).only(
+            "pk", "title", "slug", "published_at"
+        )
 
     def get_ordering(self, request):
         return ["-signup_count", "-paid_count", "title"]

@@ -116,16 +116,14 @@ def import_csv(lines) -> ImportReport:
                 )
                 report.created += 1
                 continue
-            changed = []
+            changed = False
             if row.name and not subscriber.name:
                 subscriber.name = row.name
-                changed.append("name")
+                subscriber.save(update_fields=["name"])
+                changed = True
             if row.opted_out and subscriber.status == Subscriber.Status.ACTIVE:
-                subscriber.status = Subscriber.Status.UNSUBSCRIBED
-                subscriber.unsubscribed_at = now
-                changed += ["status", "unsubscribed_at"]
+                changed = subscriber.unsubscribe() or changed
             if changed:
-                subscriber.save(update_fields=changed)
                 report.updated += 1
             else:
                 report.unchanged += 1

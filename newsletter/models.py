@@ -60,12 +60,116 @@ class Subscriber(models.Model):
             models.UniqueConstraint(Lower("email"), name="subscriber_email_ci_unique"),
         ]
 
+    class MoveRefused(Exception):
+        """A status change the reader lifecycle does not allow; its text is for the reader."""
+
     def __str__(self):
         return self.email
 
     def save(self, *args, **kwargs):
         self.email = normalize_email(self.email)
         super().save(*args, **kwargs)
+
+    # The reader lifecycle: every status change goes through one of these five moves (the table
+    # MOVES below says which are allowed). Each writes only the fields it changes, with an UPDATE
+    # conditional on the status it moves from, so two processes racing cannot undo each other.
+    # Each returns True when it changed the reader, False when there was nothing to do.
+
+    def activate(self, *, double_opt_in: bool = False) -> bool:
+        """The reader receives the newsletter again; the address is (re)confirmed now.
+
+        `double_opt_in`: the reader followed a confirmation link mailed since they last left (the
+        link stops working once they leave), the only way back after a spam complaint. Without
+        it: the signed-in reader's own choice, a payment or an import, refused after a complaint.
+        """
+        move = "confirm" if double_opt_in else "activate"
+        return self._move(
+            move,
+            status=self.Status.ACTIVE,
+            confirmed_at=timezone.now(),
+            unsubscribed_at=None,
+            hard_bounces=0,
+        )
+
+    def unsubscribe(self) -> bool:
+        """The reader asked to stop (link, one-click header, account page, import, provider)."""
+        return self._move(
+            "unsubscribe", status=self.Status.UNSUBSCRIBED, unsubscribed_at=timezone.now()
+        )
+
+    def bounce(self) -> bool:
+        """The address cannot take mail: sending stops, until the reader proves it works again."""
+        return self._move("bounce", status=self.Status.BOUNCED)
+
+    def complain(self) -> bool:
+        """The reader reported an email as spam: sending stops until a fresh double opt-in."""
+        return self._move("complain", status=self.Status.COMPLAINED, unsubscribed_at=timezone.now())
+
+    def erase(self) -> bool:
+        """Anonymise the row (right to erasure): no address, name or sign-in user is left.
+
+        Allowed from every status; the row stays, unsubscribed, so counts stay true. Erasing twice
+        changes nothing. Rows of other tables are the caller's (newsletter.privacy.erase).
+        """
+        if self.is_erased:
+            return False
+        fields = {"email": erased_email(self.pk), "name": "", "user": None}
+        if self.status != self.Status.UNSUBSCRIBED:
+            fields |= {"status": self.Status.UNSUBSCRIBED, "unsubscribed_at": timezone.now()}
+        Subscriber.objects.filter(pk=self.pk).update(**fields)
+        for name, value in fields.items():
+            setattr(self, name, value)
+        return True
+
+    @property
+    def is_erased(self) -> bool:
+        return self.email == erased_email(self.pk)
+
+    def _move(self, move: str, **fields) -> bool:
+        moves_from, unchanged = MOVES[move]
+        rows = Subscriber.objects.filter(pk=self.pk)
+        if rows.filter(status__in=moves_from).update(**fields):
+            for name, value in fields.items():
+                setattr(self, name, value)
+            return True
+        self.status = rows.values_list("status", flat=True).get()
+        if self.status in unchanged:
+            return False
+        if self.status == self.Status.COMPLAINED:
+            raise self.MoveRefused(
+                _(
+                    "This address reported one of our emails as spam, so we stopped writing to "
+                    "it. To receive the newsletter again, subscribe with the form and confirm "
+                    "from the email we send you."
+                )
+            )
+        raise self.MoveRefused(_("This change is not possible for this address."))
+
+
+_S = Subscriber.Status
+# The allowed moves, stated once: for each move, the statuses it moves the reader from, and the
+# statuses where it has nothing to do; from any other status it raises Subscriber.MoveRefused.
+# - Leaving always works: unsubscribing never fails (one-click unsubscribe must), a spam complaint
+#   is the strongest stop and no later unsubscribe or bounce replaces it, and a bounce stops only
+#   an address we still write to (active, or pending its confirmation).
+# - Coming back: a bounced or unsubscribed reader comes back by their own action: a confirmation
+#   link, or the account page (the magic link that signed them in arrived, so the mailbox works,
+#   as with Ghost's "re-enable emails"). A complained address comes back only through a fresh
+#   double opt-in, the form then the emailed link, as Mailchimp and Substack require: the account
+#   page is refused. A confirmation link mailed before the reader left no longer works (tokens.py).
+MOVES: dict[str, tuple[set[str], set[str]]] = {
+    "confirm": ({_S.PENDING, _S.UNSUBSCRIBED, _S.BOUNCED, _S.COMPLAINED}, {_S.ACTIVE}),
+    "activate": ({_S.PENDING, _S.UNSUBSCRIBED, _S.BOUNCED}, {_S.ACTIVE}),
+    "unsubscribe": ({_S.PENDING, _S.ACTIVE, _S.BOUNCED}, {_S.UNSUBSCRIBED, _S.COMPLAINED}),
+    "bounce": ({_S.PENDING, _S.ACTIVE}, {_S.UNSUBSCRIBED, _S.BOUNCED, _S.COMPLAINED}),
+    "complain": ({_S.PENDING, _S.ACTIVE, _S.UNSUBSCRIBED, _S.BOUNCED}, {_S.COMPLAINED}),
+}
+
+ERASED_DOMAIN = "invalid"  # RFC 2606: can never be a real mailbox
+
+
+def erased_email(subscriber_id: int) -> str:
+    return f"erased-{subscriber_id}@{ERASED_DOMAIN}"
 
 
 def normalize_email(email: str) -> str:
@@ -246,14 +350,13 @@ class Click(models.Model):
 
 
 class NoteConversionQuerySet(models.QuerySet):
-    def with_signups(self):
+    def with_signups(self, paid: models.QuerySet):
         """Notes that brought sign-ups, with how many, how many confirmed and how many pay now.
 
-        One query: counts are aggregated in SQL, the paid rule is billing.access's own.
+        `paid`: the subscribers who pay now (`billing.access.paid_subscribers()`, the one paid
+        rule). One query: counts are aggregated in SQL.
         """
-        from billing.access import paid_condition  # billing imports this module
-
-        paid = Subscriber.objects.filter(paid_condition()).values("pk")
+        paid = paid.values("pk")
         return (
             self.annotate(
                 signup_count=models.Count("signups"),

@@ -5,18 +5,18 @@ from django.dispatch import receiver
 
 from .models import Subscriber, normalize_email
 
-_STATUS_FOR_EVENT = {
-    "bounced": Subscriber.Status.BOUNCED,
-    "complained": Subscriber.Status.COMPLAINED,
-    "unsubscribed": Subscriber.Status.UNSUBSCRIBED,
+_MOVE_FOR_EVENT = {
+    "bounced": Subscriber.bounce,
+    "complained": Subscriber.complain,
+    "unsubscribed": Subscriber.unsubscribe,
 }
 
 
 @receiver(tracking, dispatch_uid="newsletter.tracking")
 def on_tracking_event(sender, event, esp_name, **kwargs):
-    status = _STATUS_FOR_EVENT.get(event.event_type)
-    if status is None or not event.recipient:
+    move = _MOVE_FOR_EVENT.get(event.event_type)
+    if move is None or not event.recipient:
         return
-    Subscriber.objects.filter(email=normalize_email(event.recipient)).exclude(
-        status=Subscriber.Status.COMPLAINED
-    ).update(status=status)
+    subscriber = Subscriber.objects.filter(email=normalize_email(event.recipient)).first()
+    if subscriber is not None:
+        move(subscriber)  # none of these three is ever refused: leaving always works

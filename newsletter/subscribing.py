@@ -5,7 +5,7 @@ from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from . import tokens
@@ -47,8 +47,8 @@ def request_subscription(email: str, name: str = "", language: str = "", note=No
                     )
             except IntegrityError:  # the same address, submitted twice at once
                 return
-        if subscriber.status in (Subscriber.Status.ACTIVE, Subscriber.Status.COMPLAINED):
-            return  # already receiving (or marked us as spam): nothing to send
+        if subscriber.status == Subscriber.Status.ACTIVE:
+            return  # already receiving: nothing to send
         # One confirmation per address per quarter hour, so the form cannot flood an inbox.
         if not cache.add(f"newsletter:confirmation:{subscriber.email}", 1, CONFIRMATION_INTERVAL):
             return
@@ -72,23 +72,18 @@ def subscriber_for_confirm_token(token: str, rows=Subscriber.objects) -> Subscri
         return None
     pk, address_hash = found
     subscriber = rows.filter(pk=pk).first()
-    if subscriber is None or not tokens.is_for_address(address_hash, subscriber.email):
+    if subscriber is None or not tokens.is_for_subscriber(address_hash, subscriber):
         return None
     return subscriber
 
 
 def confirm(token: str) -> Subscriber | None:
-    """Activate the subscriber behind a valid token; None for a bad or expired one."""
+    """Activate the subscriber behind a valid token; None for a bad, expired or old one."""
     with transaction.atomic():
         subscriber = subscriber_for_confirm_token(token, Subscriber.objects.select_for_update())
         if subscriber is None:
             return None
-        if subscriber.status != Subscriber.Status.ACTIVE:
-            subscriber.status = Subscriber.Status.ACTIVE
-            subscriber.confirmed_at = timezone.now()
-            subscriber.unsubscribed_at = None
-            subscriber.hard_bounces = 0
-            subscriber.save()
+        if subscriber.activate(double_opt_in=True):
             transaction.on_commit(lambda: send_welcome(subscriber))
     return subscriber
 
@@ -117,10 +112,3 @@ def send_welcome(subscriber: Subscriber) -> None:
 def subscriber_for_unsubscribe_token(token: str) -> Subscriber | None:
     pk = tokens.subscriber_id_from_unsubscribe_token(token)
     return None if pk is None else Subscriber.objects.filter(pk=pk).first()
-
-
-def unsubscribe(subscriber: Subscriber) -> None:
-    if subscriber.status in (Subscriber.Status.ACTIVE, Subscriber.Status.PENDING):
-        Subscriber.objects.filter(pk=subscriber.pk).update(
-            status=Subscriber.Status.UNSUBSCRIBED, unsubscribed_at=timezone.now()
-        )

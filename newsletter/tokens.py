@@ -10,16 +10,21 @@ _CONFIRM_SALT = "newsletter.confirm"
 _UNSUBSCRIBE_SALT = "newsletter.unsubscribe"
 
 
-def _address_hash(email: str) -> str:
-    # Keyed (SECRET_KEY), so the hash cannot be matched against a list of known addresses.
-    return salted_hmac(_CONFIRM_SALT, email, algorithm="sha256").hexdigest()[:20]
+def _subscriber_hash(subscriber) -> str:
+    # Keyed (SECRET_KEY), so the hash cannot be matched against a list of known addresses. It
+    # covers when the reader last left too: a link mailed before they unsubscribed or complained
+    # must not bring them back (links of readers who never left read as before).
+    value = subscriber.email
+    if subscriber.unsubscribed_at is not None:
+        value += f"|{subscriber.unsubscribed_at.isoformat()}"
+    return salted_hmac(_CONFIRM_SALT, value, algorithm="sha256").hexdigest()[:20]
 
 
 def confirm_token(subscriber) -> str:
     """The subscriber's id and a hash of their address, signed and timed: the link shows no
-    address, and stops working if the row's address changes."""
+    address, and stops working if the row's address changes or the reader leaves."""
     return signing.TimestampSigner(salt=_CONFIRM_SALT).sign_object(
-        [subscriber.pk, _address_hash(subscriber.email)]
+        [subscriber.pk, _subscriber_hash(subscriber)]
     )
 
 
@@ -34,8 +39,8 @@ def read_confirm_token(token: str) -> tuple[int, str] | None:
         return None
 
 
-def is_for_address(address_hash: str, email: str) -> bool:
-    return constant_time_compare(address_hash, _address_hash(email))
+def is_for_subscriber(address_hash: str, subscriber) -> bool:
+    return constant_time_compare(address_hash, _subscriber_hash(subscriber))
 
 
 def unsubscribe_token(subscriber_id: int) -> str:

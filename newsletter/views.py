@@ -66,7 +66,7 @@ def unsubscribe(request, token):
     if subscriber is None:
         return render(request, "newsletter/bad_link.html", {"form": SubscribeForm()}, status=400)
     if request.method == "POST":
-        subscribing.unsubscribe(subscriber)
+        subscriber.unsubscribe()
         return render(request, "newsletter/unsubscribed.html", {"subscriber": subscriber})
     # GET changes nothing: mail scanners follow links.
     return render(request, "newsletter/unsubscribe.html", {"subscriber": subscriber})

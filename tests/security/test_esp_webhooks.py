@@ -1,7 +1,7 @@
 """Bounce and complaint webhooks from the email provider cannot be forged.
 
-A complaint marks a reader `complained` for good, so the tracking webhook
-(/anymail/<esp>/tracking/) is mounted only with a basic-auth secret in EMAIL_URL
+A complaint stops all mail to a reader until they subscribe and confirm again, so the tracking
+webhook (/anymail/<esp>/tracking/) is mounted only with a basic-auth secret in EMAIL_URL
 (`postmark://TOKEN@?webhook_secret=user:password`), and refuses posts without it.
 """
 
