@@ -289,6 +289,8 @@ def _record(outcome: Outcome) -> str:
 
 def record_hard_bounce(subscriber_id: int) -> None:
     Subscriber.objects.filter(pk=subscriber_id).update(hard_bounces=F("hard_bounces") + 1)
-    Subscriber.objects.filter(
-        pk=subscriber_id, hard_bounces__gte=HARD_BOUNCE_LIMIT, status=Subscriber.Status.ACTIVE
-    ).update(status=Subscriber.Status.BOUNCED)
+    reader = Subscriber.objects.filter(
+        pk=subscriber_id, hard_bounces__gte=HARD_BOUNCE_LIMIT
+    ).first()
+    if reader is not None:
+        reader.bounce()  # the reader lifecycle decides from which statuses a bounce applies
