@@ -1,5 +1,8 @@
 """RSS and Atom feeds. Public notes carry their full HTML; premium notes only the teaser."""
 
+import datetime as dt
+from urllib.parse import urlsplit
+
 from django.conf import settings
 from django.contrib.syndication.views import Feed
 from django.http import Http404
@@ -38,6 +41,14 @@ class LatestNotesFeed(Feed):
         more = _("This note continues for subscribers.")
         url = settings.SITE_URL + note.get_absolute_url()
         return f'{note.teaser_html}<p><a href="{url}">{more}</a></p>'
+
+    # The entry's id is a tag: URI (RFC 4151) made from the note's row, not its address, so a
+    # renamed slug does not show the note again as new in feed readers.
+    item_guid_is_permalink = False
+
+    def item_guid(self, note):
+        created = note.created_at.astimezone(dt.UTC)
+        return f"tag:{urlsplit(settings.SITE_URL).hostname},{created:%Y-%m-%d}:note-{note.pk}"
 
     def item_pubdate(self, note):
         return note.published_at
