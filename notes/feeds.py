@@ -16,6 +16,17 @@ from .models import Note, Tag
 FEED_SIZE = 20
 
 
+def entry_id(note: Note) -> str:
+    """The note's id in feeds: a tag: URI (RFC 4151) from its row, not its address, so a renamed
+    slug does not show it again as new in feed readers. An imported note keeps the id its export
+    carried (`feed_id`), so moving servers does not either."""
+    carried = (note.front_matter or {}).get("feed_id")
+    if carried:
+        return str(carried)
+    created = note.created_at.astimezone(dt.UTC)
+    return f"tag:{urlsplit(settings.SITE_URL).hostname},{created:%Y-%m-%d}:note-{note.pk}"
+
+
 class LatestNotesFeed(Feed):
     description = _("The latest notes.")
 
@@ -42,13 +53,10 @@ class LatestNotesFeed(Feed):
         url = settings.SITE_URL + note.get_absolute_url()
         return f'{note.teaser_html}<p><a href="{url}">{more}</a></p>'
 
-    # The entry's id is a tag: URI (RFC 4151) made from the note's row, not its address, so a
-    # renamed slug does not show the note again as new in feed readers.
     item_guid_is_permalink = False
 
     def item_guid(self, note):
-        created = note.created_at.astimezone(dt.UTC)
-        return f"tag:{urlsplit(settings.SITE_URL).hostname},{created:%Y-%m-%d}:note-{note.pk}"
+        return entry_id(note)
 
     def item_pubdate(self, note):
         return note.published_at

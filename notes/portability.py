@@ -19,6 +19,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import get_supported_language_variant
 
+from .feeds import entry_id
 from .markdown import MAX_BODY_CHARS
 from .models import Note, NoteSlugRedirect, Tag, slug_from
 
@@ -279,6 +280,7 @@ def export_note(note: Note) -> str:
         "cover": note.cover,
         "canonical": note.canonical_url,
         "language": note.language,
+        "feed_id": entry_id(note) if note.pk else None,  # stays the note's id in feed readers
     }
     metadata = {key: value for key, value in metadata.items() if value not in (None, "", [])}
     metadata.update(sorted((note.front_matter or {}).items()))

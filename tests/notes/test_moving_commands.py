@@ -18,7 +18,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.mark.django_db
-def test_export_then_import_on_a_new_server_keeps_old_addresses_redirecting(
+def test_export_then_import_on_a_new_server_keeps_old_addresses_and_feed_ids(
     tmp_path, make_note, client
 ):
     note = make_note("First title")
@@ -26,8 +26,10 @@ def test_export_then_import_on_a_new_server_keeps_old_addresses_redirecting(
     note.save()
     note.slug = "final-title"
     note.save()
+    feed_id = feedparser.parse(client.get("/feed/").content).entries[0].id
     call_command("export_notes", str(tmp_path), stdout=StringIO())
-    assert "old_slugs:\n- first-title\n- second-title\n" in (tmp_path / "final-title.md").read_text()
+    exported = (tmp_path / "final-title.md").read_text()
+    assert "old_slugs:\n- first-title\n- second-title\n" in exported
 
     Note.objects.all().delete()
     call_command("import_notes", str(tmp_path), stdout=StringIO())
@@ -35,6 +37,7 @@ def test_export_then_import_on_a_new_server_keeps_old_addresses_redirecting(
         "first-title",
         "second-title",
     ]
+    assert feedparser.parse(client.get("/feed/").content).entries[0].id == feed_id
     response = client.get("/notes/first-title/")
     assert response.status_code == 301 and response["Location"].endswith("/notes/final-title/")
     out = StringIO()
