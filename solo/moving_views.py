@@ -20,6 +20,7 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
 from newsletter.importing import import_csv
@@ -31,10 +32,10 @@ from . import moving
 SHOWN = 20  # items and warnings listed in a preview; the counts cover everything
 MAX_CSV_BYTES = 20 * 1024 * 1024
 OUTCOMES = {
-    "created": _("created"),
-    "updated": _("updated"),
-    "unchanged": _("unchanged"),
-    "failed": _("failed"),
+    "created": pgettext_lazy("import outcome", "created"),
+    "updated": pgettext_lazy("import outcome", "updated"),
+    "unchanged": pgettext_lazy("import outcome", "unchanged"),
+    "failed": pgettext_lazy("import outcome", "failed"),
 }
 
 
