@@ -15,6 +15,13 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+# Commands typed in a plain shell (`.venv/bin/python manage.py …`) read `.env` as the site does:
+# written once, for this machine only (DEBUG on, its own secret key); edit or delete it freely.
+.env:
+	@umask 077; printf 'DEBUG=true\nSECRET_KEY=%s\n' "$$($(PYTHON) -c 'import secrets; print(secrets.token_urlsafe(50))')" > $@
+
+run: .env
+
 # Site on http://127.0.0.1:8000 with a Celery worker and beat beside it; Ctrl-C stops all three.
 run: export DEBUG ?= true
 run: $(STAMP)

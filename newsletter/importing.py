@@ -78,8 +78,10 @@ def validate(row: Row) -> str | None:
     return None
 
 
-def import_csv(lines) -> ImportReport:
-    """Import from an iterable of text lines (an open file); good rows are kept if others fail."""
+def import_csv(lines, dry_run: bool = False) -> ImportReport:
+    """Import from an iterable of text lines (an open file); good rows are kept if others fail.
+
+    A dry run counts exactly what an import would do, then rolls it back: nothing is kept."""
     reader = csv.DictReader(lines)
     header = [(column or "").strip().lower() for column in (reader.fieldnames or [])]
     report = ImportReport(format=detect_format(header))
@@ -127,4 +129,6 @@ def import_csv(lines) -> ImportReport:
                 report.updated += 1
             else:
                 report.unchanged += 1
+        if dry_run:
+            transaction.set_rollback(True)
     return report

@@ -1,5 +1,8 @@
 """RSS and Atom feeds. Public notes carry their full HTML; premium notes only the teaser."""
 
+import datetime as dt
+from urllib.parse import urlsplit
+
 from django.conf import settings
 from django.contrib.syndication.views import Feed
 from django.http import Http404
@@ -11,6 +14,17 @@ from django.utils.translation import gettext_lazy as _
 from .models import Note, Tag
 
 FEED_SIZE = 20
+
+
+def entry_id(note: Note) -> str:
+    """The note's id in feeds: a tag: URI (RFC 4151) from its row, not its address, so a renamed
+    slug does not show it again as new in feed readers. An imported note keeps the id its export
+    carried (`feed_id`), so moving servers does not either."""
+    carried = (note.front_matter or {}).get("feed_id")
+    if carried:
+        return str(carried)
+    created = note.created_at.astimezone(dt.UTC)
+    return f"tag:{urlsplit(settings.SITE_URL).hostname},{created:%Y-%m-%d}:note-{note.pk}"
 
 
 class LatestNotesFeed(Feed):
@@ -38,6 +52,11 @@ class LatestNotesFeed(Feed):
         more = _("This note continues for subscribers.")
         url = settings.SITE_URL + note.get_absolute_url()
         return f'{note.teaser_html}<p><a href="{url}">{more}</a></p>'
+
+    item_guid_is_permalink = False
+
+    def item_guid(self, note):
+        return entry_id(note)
 
     def item_pubdate(self, note):
         return note.published_at

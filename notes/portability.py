@@ -8,31 +8,38 @@ import datetime as dt
 import json
 import re
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 import frontmatter
 import yaml
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import URLValidator
+from django.core.validators import URLValidator, validate_slug
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import get_supported_language_variant
 
+from .feeds import entry_id
 from .markdown import MAX_BODY_CHARS
-from .models import Note, Tag, slug_from
+from .models import Note, NoteSlugRedirect, Tag, slug_from
 
 # Front matter keys Solo understands (Hashnode's spelling and the plain one) → model field.
 KNOWN_KEYS = {
     "title", "slug", "tags", "summary", "visibility", "draft", "date", "datePublished",
     "seoTitle", "seo_title", "seoDescription", "seo_description", "cover", "canonical",
-    "canonical_url", "language",
+    "canonical_url", "language", "old_slugs",
 }  # fmt: skip
 # What a new note is when its file does not say: an imported archive is public and published.
 NEW_NOTE = {"visibility": Note.Visibility.PUBLIC, "status": Note.Status.PUBLISHED}
 # Pages link to these addresses: a `javascript:` or `data:` one would run in the reader's browser.
 _WEB_ADDRESS = URLValidator(schemes=["http", "https"])
 _JS_DATE = re.compile(r"^\w{3} (\w{3} \d{1,2} \d{4} \d{2}:\d{2}:\d{2}) GMT([+-]\d{4})")
+# Hashnode writes `![alt](url align="center")`; Markdown would read `align="center"` as part of
+# the address. Keep the image (and a title), drop the alignment.
+_HASHNODE_ALIGN = re.compile(
+    r"""(!\[[^\]\n]*\]\(\S+?(?:\s+"[^"\n]*")?)\s+align=(?:"[^"\n]*"|'[^'\n]*')\s*\)"""
+)
+IMAGE_SUFFIXES = {".avif", ".gif", ".jpeg", ".jpg", ".png", ".webp"}
 
 
 class ImportError_(ValueError):
@@ -136,6 +143,22 @@ def fields_from(metadata: dict) -> tuple[dict, list[str], list[str]]:
         draft = metadata["draft"] in (True, "true", "yes")
         fields["status"] = Note.Status.DRAFT if draft else Note.Status.PUBLISHED
     refused = []
+    cover = str(metadata.get("cover") or "").strip()
+    if cover.startswith(settings.MEDIA_URL):  # an uploaded cover, as `export_note` writes it
+        metadata = {**metadata, "cover": None}
+        try:
+            fields["cover_image"], fields["cover_url"] = media_name(cover), ""
+        except ImportError_ as error:
+            refused.append(f"cover not imported: {error}")
+    fields["old_slugs"] = []  # taken out by `import_note`: redirects, not a field
+    for old_slug in _tag_names(metadata.get("old_slugs")):
+        try:
+            validate_slug(old_slug)
+            NoteSlugRedirect._meta.get_field("old_slug").run_validators(old_slug)
+        except ValidationError:
+            refused.append(f"old slug {old_slug[:80]!r} not imported: not a slug")
+        else:
+            fields["old_slugs"].append(old_slug)
     for keys, name, check in _CHECKED:
         stated = [key for key in keys if metadata.get(key) not in (None, "")]
         try:
@@ -153,7 +176,7 @@ def read_file(path: Path) -> tuple[dict, list[str], list[str]]:
     if not isinstance(post.metadata, dict) or not post.metadata:
         raise ImportError_("no front matter")
     fields, tags, refused = fields_from(post.metadata)
-    fields["body"] = post.content.strip()
+    fields["body"] = _HASHNODE_ALIGN.sub(r"\1)", post.content.strip())
     if len(fields["body"]) > MAX_BODY_CHARS:
         raise ImportError_(
             f"body of {len(fields['body']):,} characters, longer than {MAX_BODY_CHARS:,}"
@@ -177,12 +200,13 @@ def import_files(paths, dry_run: bool = False):
     readable.sort(key=lambda item: item[1]["published_at"] or undated_last)
     for path, fields, tag_names, refused in readable:
         result = import_note(path, fields, tag_names, dry_run)
-        result.refused = refused
+        result.refused = [*refused, *result.refused]
         yield path, result, None
 
 
 def import_note(path: Path, fields: dict, tag_names: list[str], dry_run: bool) -> ImportResult:
-    note = Note.objects.filter(slug=fields["slug"]).prefetch_related("tags").first()
+    old_slugs, refused = _old_slugs_to_add(fields)
+    note = Note.objects.filter(slug=fields["slug"]).prefetch_related("tags", "old_slugs").first()
     if note is None:
         outcome = "created"
         note = Note(**NEW_NOTE)
@@ -192,15 +216,41 @@ def import_note(path: Path, fields: dict, tag_names: list[str], dry_run: bool) -
         same = all(getattr(note, name) == value for name, value in fields.items())
         wanted = sorted({slug_from(name, 100) for name in tag_names})
         same_tags = sorted(t.slug for t in note.tags.all()) == wanted
-        outcome = "unchanged" if same and same_tags else "updated"
+        # Old addresses are only added: one the file does not list keeps redirecting.
+        same_redirects = set(old_slugs) <= {r.old_slug for r in note.old_slugs.all()}
+        outcome = "unchanged" if same and same_tags and same_redirects else "updated"
     if dry_run or outcome == "unchanged":
-        return ImportResult(path, outcome, fields["slug"])
+        return ImportResult(path, outcome, fields["slug"], refused)
     with transaction.atomic():
         for name, value in fields.items():
             setattr(note, name, value)
         note.save()
         note.tags.set([Tag.named(name) for name in tag_names])
-    return ImportResult(path, outcome, note.slug)
+        for old_slug in old_slugs:
+            NoteSlugRedirect.objects.update_or_create(old_slug=old_slug, defaults={"note": note})
+    return ImportResult(path, outcome, note.slug, refused)
+
+
+def _old_slugs_to_add(fields: dict) -> tuple[list[str], list[str]]:
+    """The file's old slugs that can redirect: not the note's own, not another note's address."""
+    stated = [s for s in dict.fromkeys(fields.pop("old_slugs", [])) if s != fields["slug"]]
+    taken = set(Note.objects.filter(slug__in=stated).values_list("slug", flat=True))
+    refused = [f"old slug {slug!r} not imported: another note's address" for slug in taken]
+    return [slug for slug in stated if slug not in taken], refused
+
+
+def media_name(address: str) -> str:
+    """`/media/covers/a.jpg` → `covers/a.jpg`: an image in the site's own storage, no way out."""
+    name = address.removeprefix(settings.MEDIA_URL)
+    path = PurePosixPath(name)
+    if (
+        "\\" in name
+        or path.is_absolute()
+        or any(part in ("", ".", "..") for part in name.split("/"))
+        or path.suffix.lower() not in IMAGE_SUFFIXES
+    ):
+        raise ImportError_(f"{address[:80]!r} is not an image of this site")
+    return path.as_posix()
 
 
 def markdown_files(paths) -> list[Path]:
@@ -219,6 +269,7 @@ def export_note(note: Note) -> str:
     metadata = {
         "title": note.title,
         "slug": note.slug,
+        "old_slugs": sorted(redirect.old_slug for redirect in note.old_slugs.all()),
         "date": note.published_at.astimezone(dt.UTC).isoformat() if note.published_at else None,
         "draft": note.status == Note.Status.DRAFT,
         "visibility": note.visibility,
@@ -229,6 +280,7 @@ def export_note(note: Note) -> str:
         "cover": note.cover,
         "canonical": note.canonical_url,
         "language": note.language,
+        "feed_id": entry_id(note) if note.pk else None,  # stays the note's id in feed readers
     }
     metadata = {key: value for key, value in metadata.items() if value not in (None, "", [])}
     metadata.update(sorted((note.front_matter or {}).items()))

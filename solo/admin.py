@@ -7,7 +7,7 @@ from django.contrib.auth import BACKEND_SESSION_KEY
 from django.utils.translation import gettext_lazy as _
 from django_otp import devices_for_user, user_has_device
 
-from . import dashboard
+from . import dashboard, moving_views
 
 # Readers sign in by magic link (and at checkout) through this backend; it never opens the admin.
 PASSWORDLESS_BACKEND = "sesame.backends.ModelBackend"
@@ -45,6 +45,10 @@ class SoloAdminSite(admin.AdminSite):
     index_title = _("Dashboard")
     login_form = SignInForm
     login_template = "admin/solo_login.html"
+
+    def get_urls(self):
+        """Moving in and out: import notes and subscribers, export everything (one zip)."""
+        return moving_views.urls(self) + super().get_urls()
 
     def has_permission(self, request):
         """Staff signed in with their password, plus a current code once they have set up an

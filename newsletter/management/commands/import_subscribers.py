@@ -11,16 +11,20 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("file", help="path to the CSV file")
+        parser.add_argument(
+            "--dry-run", action="store_true", help="Say what would change; change nothing."
+        )
 
-    def handle(self, *args, file, **options):
+    def handle(self, *args, file, dry_run, **options):
         try:
             with open(file, newline="", encoding="utf-8-sig") as lines:
-                report = import_csv(lines)
+                report = import_csv(lines, dry_run=dry_run)
         except (OSError, UnicodeDecodeError) as exc:
             raise CommandError(f"cannot read {file}: {exc}") from exc
         for line, problem in report.errors:
             self.stderr.write(f"line {line}: {problem}")
         self.stdout.write(
-            f"{report.format} file: {report.created} created, {report.updated} updated, "
+            ("Dry run: " if dry_run else "")
+            + f"{report.format} file: {report.created} created, {report.updated} updated, "
             f"{report.unchanged} unchanged, {len(report.errors)} rejected"
         )
