@@ -86,7 +86,8 @@ def breakdown(note: str, requests: int):
     from django.db import connection
     from django.db.models.query import QuerySet
 
-    from notes import caching, views
+    from notes import caching
+    from notes.models import NoteQuerySet
 
     spent = collections.Counter()
 
@@ -104,8 +105,8 @@ def breakdown(note: str, requests: int):
 
     clock(django_templates.Template, "render", "templates (Django template engine)")
     clock(QuerySet, "get", "the note (ORM)")
-    clock(views, "_tags", "its tags (one SQL query)")
-    clock(views, "_around", "neighbours and related notes (one SQL query)")
+    clock(NoteQuerySet, "adjacent_to", "previous and next notes (two SQL queries)")
+    clock(NoteQuerySet, "related_to", "related notes (one SQL query)")
     clock(caching, "current_state", "page state (one Redis GET)")
     timed(note, 50, True)
     with connection.cursor() as cursor:
