@@ -86,8 +86,7 @@ def breakdown(note: str, requests: int):
     from django.db import connection
     from django.db.models.query import QuerySet
 
-    from notes import caching
-    from notes.models import NoteQuerySet
+    from notes import caching, views
 
     spent = collections.Counter()
 
@@ -105,8 +104,7 @@ def breakdown(note: str, requests: int):
 
     clock(django_templates.Template, "render", "templates (Django template engine)")
     clock(QuerySet, "get", "the note (ORM)")
-    clock(NoteQuerySet, "adjacent_to", "previous and next notes (two SQL queries)")
-    clock(NoteQuerySet, "related_to", "related notes (one SQL query)")
+    clock(views, "around", "neighbours and related notes (one SQL query)")
     clock(caching, "current_state", "page state (one Redis GET)")
     timed(note, 50, True)
     with connection.cursor() as cursor:
