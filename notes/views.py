@@ -9,9 +9,10 @@ from django.contrib.sitemaps.views import sitemap as sitemap_view
 from django.core.paginator import InvalidPage, Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_safe
 
-from billing.access import can_read, reader_for
+from billing.access import ANONYMOUS, FREE_SUBSCRIBER, can_read, reader_for
 
 from .around import around
 from .caching import conditional_cached
@@ -82,6 +83,8 @@ def detail(request, slug):
         "note": note,
         "tags": tags,
         "can_read": can_read(reader, note),
+        "open_to_all": can_read(ANONYMOUS, note),  # no paywall at all
+        "subscribing_unlocks": can_read(FREE_SUBSCRIBER, note),  # the paywall's invitation
         "canonical": note.canonical_url or url,
         "json_ld": json_ld(blog_posting(note, tags, url, settings.SITE_NAME, settings.SITE_URL)),
         **around(note, tags),
@@ -103,6 +106,6 @@ def robots(request):
         "Disallow: /account/",
         "Disallow: /billing/",
         "Disallow: /search/",
-        f"Sitemap: {request.build_absolute_uri('/sitemap.xml')}",
+        f"Sitemap: {request.build_absolute_uri(reverse('notes:sitemap'))}",
     ]
     return HttpResponse("\n".join(lines) + "\n", content_type="text/plain; charset=utf-8")
