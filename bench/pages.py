@@ -30,7 +30,9 @@ ROOT = Path(__file__).resolve().parent.parent
 VAR = ROOT / "var" / "bench"
 PY = sys.executable
 PG = "postgres://postgres@127.0.0.1:5432"
-REDIS = "redis://127.0.0.1:6379/5"
+# Overridable, so that two people benchmarking on one machine do not share a database.
+BENCH_DB = os.environ.get("BENCH_DB", "solo_bench")
+REDIS = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/5")
 PORT, NGINX_PORT = 8107, 8108
 BASE = f"http://127.0.0.1:{PORT}"
 
@@ -53,7 +55,7 @@ def env() -> dict:
         "SECURE_SSL_REDIRECT": "false",
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
         "SITE_URL": BASE,
-        "DATABASE_URL": f"{PG}/solo_bench",
+        "DATABASE_URL": f"{PG}/{BENCH_DB}",
         "REDIS_URL": REDIS,
         "BENCH_PAGE_FILE": str(VAR / "note.html"),
         "LOG_LEVEL": "ERROR",
@@ -70,9 +72,9 @@ def prepare_database():
     import psycopg
 
     with psycopg.connect(f"{PG}/postgres", autocommit=True) as conn:
-        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname='solo_bench'").fetchone()
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [BENCH_DB]).fetchone()
         if not exists:
-            conn.execute("CREATE DATABASE solo_bench")
+            conn.execute(f'CREATE DATABASE "{BENCH_DB}"')
     run(PY, "manage.py", "migrate", "--noinput")
     run(PY, "manage.py", "collectstatic", "--noinput")
 

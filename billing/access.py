@@ -1,4 +1,4 @@
-"""The one place that decides "may this reader read this note in full" (DESIGN.md rule 1).
+"""The one place that decides "may this reader read this note in full" (rule premium-never-leaks).
 
 Everything that shows note content — pages, feeds, emails, search, meta tags, caches — asks
 `can_read(reader, note)`. A `Reader` is resolved once per request by `reader_for(request)`.
@@ -12,6 +12,7 @@ Everything that shows note content — pages, feeds, emails, search, meta tags, 
 """
 
 from dataclasses import dataclass
+from functools import cache
 
 from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
@@ -32,12 +33,21 @@ class Reader:
     @property
     def cache_key(self) -> str:
         """Readers with the same key see the same pages: used to vary cached pages."""
-        if self.is_staff:
-            return "staff"
-        return "paid" if self.is_paid else "member" if self.is_member else "anon"
+        return _cache_key(self.is_staff, self.is_member, self.is_paid)
 
 
 ANONYMOUS = Reader()
+# Who a note's paywall invites to read on: a signed-in subscriber who does not pay.
+FREE_SUBSCRIBER = Reader(is_member=True)
+
+
+@cache
+def _cache_key(is_staff: bool, is_member: bool, is_paid: bool) -> str:
+    """The visibilities this kind of reader may read, by `can_read`; staff also see drafts."""
+    if is_staff:
+        return "staff"
+    reader = Reader(is_member=is_member, is_paid=is_paid)
+    return "+".join(v for v in Note.Visibility.values if can_read(reader, Note(visibility=v)))
 
 
 def paid_condition(now=None) -> Exists:
@@ -114,6 +124,7 @@ def can_read(reader: Reader, note: Note) -> bool:
 
 __all__ = [
     "ANONYMOUS",
+    "FREE_SUBSCRIBER",
     "Reader",
     "can_read",
     "paid_condition",

@@ -9,7 +9,7 @@ from django.utils.cache import patch_cache_control
 
 from notes.feeds import LatestNotesFeed
 
-from .access import can_read, reader_for_subscriber
+from .access import reader_for_subscriber
 from .models import PrivateFeed
 
 
@@ -17,17 +17,9 @@ class PrivateNotesFeed(LatestNotesFeed):
     def get_object(self, request, token):
         return get_object_or_404(PrivateFeed, token=token)
 
-    def items(self, obj=None):
-        reader = reader_for_subscriber(obj.subscriber_id)
-        notes = list(super().items(None))
-        for note in notes:
-            note.solo_full = can_read(reader, note)
-        return notes
-
-    def item_description(self, note):
-        if getattr(note, "solo_full", False):
-            return note.body_html
-        return super().item_description(note)
+    def reader(self, obj):
+        """The feed's owner, as they stand now."""
+        return reader_for_subscriber(obj.subscriber_id)
 
     def __call__(self, request, *args, **kwargs):
         response = super().__call__(request, *args, **kwargs)

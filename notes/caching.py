@@ -7,9 +7,10 @@ readers who may see different things never share an ETag or a cached page.
 
 Whole pages are shared only between anonymous readers, and only through
 `AnonymousPageCacheMiddleware`, which sits before sessions, auth, CSRF and messages: a GET with
-no session cookie and no messages cookie cannot belong to a signed-in reader (DESIGN.md rule 1),
-so its page is read with one cache round trip (state + page) and nothing else runs. Pages are
-stored only from such requests, after every middleware has added its headers.
+no session cookie and no messages cookie cannot belong to a signed-in reader (rule
+premium-never-leaks), so its page is read with one cache round trip (state + page) and nothing
+else runs. Pages are stored only from such requests, after every middleware has added its
+headers; `SharedPage` is how the middleware and the view's decorator speak about one request.
 """
 
 import hashlib
@@ -17,6 +18,7 @@ import logging
 import re
 import secrets
 import uuid
+from dataclasses import dataclass
 from functools import lru_cache, partial, wraps
 
 from django.conf import settings
@@ -34,6 +36,8 @@ from django.utils.http import http_date
 from redis.exceptions import RedisError
 
 from billing.access import ANONYMOUS, reader_for
+
+from .models import Note
 
 logger = logging.getLogger(__name__)
 
@@ -75,8 +79,6 @@ def current_state(known: dict | None = None) -> dict:
 
     `known` is a state already read in this request (by the middleware), saving a round trip.
     """
-    from .models import Note
-
     now = timezone.now()
     state = known if _fresh(known, now) else _cache_get_many([STATE_KEY]).get(STATE_KEY)
     if not _fresh(state, now):
@@ -133,6 +135,22 @@ def _validators(request, state, page_id) -> tuple[str, int]:
     return etag, int(state["since"].timestamp())
 
 
+@dataclass
+class SharedPage:
+    """The one hand-off between `AnonymousPageCacheMiddleware` and `conditional_cached`.
+
+    The middleware attaches it to an anonymous GET it may answer from the cache, as
+    `request.shared_page`, before the view runs; the view's decorator reads `state` (saving a
+    cache round trip) and, when the page it rendered may be shared, sets `rendered_under` to the
+    state it was rendered under; the middleware then stores the finished response under that
+    state's version. Requests without it (signed-in readers, POSTs) are never stored.
+    """
+
+    page_id: str
+    state: dict | None = None  # read by the middleware, None on a cold cache
+    rendered_under: dict | None = None  # set by the decorator: store this response
+
+
 def conditional_cached(view=None, *, paginated=False):
     """ETag/Last-Modified and 304s for every reader; marks anonymous pages as shareable.
 
@@ -146,7 +164,8 @@ def conditional_cached(view=None, *, paginated=False):
         if request.method not in ("GET", "HEAD"):
             return view(request, *args, **kwargs)
         reader = reader_for(request)
-        state = current_state(getattr(request, "_solo_state", None))
+        shared = getattr(request, "shared_page", None)
+        state = current_state(shared.state if shared else None)
         language = getattr(request, "LANGUAGE_CODE", "")
         page_id = _page_id(request, reader.cache_key, language)
         etag, last_modified = _validators(request, state, page_id)
@@ -158,9 +177,8 @@ def conditional_cached(view=None, *, paginated=False):
             return response
         if hasattr(response, "render"):
             response.render()
-        if reader.cache_key == ANONYMOUS.cache_key:
-            # Stored by the middleware, only if the request carried no session at all.
-            response._solo_share = (page_id, state)
+        if shared and shared.page_id == page_id and reader.cache_key == ANONYMOUS.cache_key:
+            shared.rendered_under = state
         return _finish(response, etag, last_modified, reader)
 
     wrapper.solo_shared_query = _PAGE_QUERY if paginated else _NO_QUERY
@@ -231,22 +249,23 @@ class AnonymousPageCacheMiddleware:
             page_id = _page_id(request, ANONYMOUS.cache_key, _language(request))
         except DisallowedHost:
             return self.get_response(request)  # CommonMiddleware answers 400
-        response = self._cached(request, page_id)
+        request.shared_page = shared = SharedPage(page_id)
+        response = self._cached(request, shared)
         if response is not None:
             return response
         response = self.get_response(request)
-        share = getattr(response, "_solo_share", None)
-        if share is not None and share[0] == page_id and response.status_code == 200:
-            self._store(share[1], page_id, response)
+        if shared.rendered_under is not None and response.status_code == 200:
+            self._store(shared.rendered_under, page_id, response)
         return response
 
-    def _cached(self, request, page_id):
+    def _cached(self, request, shared: SharedPage):
+        page_id = shared.page_id
         key = _page_key(page_id)
         found = _cache_get_many([STATE_KEY, key])
         state = found.get(STATE_KEY)
         if not _fresh(state, timezone.now()):
             return None
-        request._solo_state = state  # spares the view's decorator a round trip on a miss
+        shared.state = state
         etag, last_modified = _validators(request, state, page_id)
         not_modified = get_conditional_response(request, etag=etag, last_modified=last_modified)
         if not_modified is not None:

@@ -1,4 +1,5 @@
-"""RSS and Atom feeds. Public notes carry their full HTML; premium notes only the teaser."""
+"""RSS and Atom feeds. A note is in full where the feed's reader may read it (billing.access);
+elsewhere its teaser and a link. The site's feeds serve the anonymous reader."""
 
 import datetime as dt
 from urllib.parse import urlsplit
@@ -10,6 +11,8 @@ from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
 from django.utils.translation import gettext_lazy as _
+
+from billing.access import ANONYMOUS, Reader, can_read
 
 from .models import Note, Tag
 
@@ -36,18 +39,27 @@ class LatestNotesFeed(Feed):
     def link(self, obj=None):
         return reverse("notes:home")
 
+    def reader(self, obj) -> Reader:
+        """Who reads this feed: anyone, so the anonymous reader."""
+        return ANONYMOUS
+
+    def notes(self, obj):
+        return Note.objects.published()
+
     def items(self, obj=None):
-        notes = Note.objects.published() if obj is None else obj.notes.published()
-        return notes.defer("body", "rest_html", "search_document").prefetch_related("tags")[
-            :FEED_SIZE
-        ]
+        reader = self.reader(obj)
+        notes = self.notes(obj).defer("body", "rest_html", "search_document")
+        notes = list(notes.prefetch_related("tags")[:FEED_SIZE])
+        for note in notes:
+            note.in_full = can_read(reader, note)
+        return notes
 
     def item_title(self, note):
         return note.title
 
     def item_description(self, note):
-        """Feeds are anonymous: premium notes show the teaser and where to read on."""
-        if not note.is_premium:
+        """The whole note for a reader who may read it; otherwise the teaser and where to go on."""
+        if note.in_full:
             return note.body_html
         more = _("This note continues for subscribers.")
         url = settings.SITE_URL + note.get_absolute_url()
@@ -85,6 +97,9 @@ class TagNotesFeed(LatestNotesFeed):
 
     def description(self, obj=None):
         return _("Notes tagged %(tag)s.") % {"tag": obj.name}
+
+    def notes(self, obj):
+        return obj.notes.published()
 
     def items(self, obj=None):
         notes = super().items(obj)

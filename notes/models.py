@@ -229,6 +229,7 @@ class Note(models.Model):
 
     @property
     def is_premium(self) -> bool:
+        """For labels (the "Paid"/"Members" badge); who may read it is billing.access.can_read."""
         return self.visibility != self.Visibility.PUBLIC
 
     @property

@@ -108,6 +108,12 @@ def _language(value) -> str:
         raise ImportError_(f"{text[:80]!r} is not one of the site's languages ({codes})") from None
 
 
+# Front matter keys → the text field they fill.
+_TEXT = [
+    (("summary",), "summary"),
+    (("seoTitle", "seo_title"), "seo_title"),
+    (("seoDescription", "seo_description"), "seo_description"),
+]
 # Front matter keys → the field they fill and what checks them. An invalid value is left out
 # (the note keeps what it had) and reported; the rest of the note still imports.
 _CHECKED = [
@@ -115,6 +121,11 @@ _CHECKED = [
     (("canonical", "canonical_url"), "canonical_url", lambda v: _web_address(v, "canonical_url")),
     (("language",), "language", _language),
 ]
+
+
+def _stated(metadata: dict, keys) -> list[str]:
+    """Which of these keys the front matter gives a value for."""
+    return [key for key in keys if metadata.get(key) not in (None, "")]
 
 
 def fields_from(metadata: dict) -> tuple[dict, list[str], list[str]]:
@@ -125,11 +136,6 @@ def fields_from(metadata: dict) -> tuple[dict, list[str], list[str]]:
     fields = {
         "title": title,
         "slug": slug_from(str(metadata.get("slug") or title)),
-        "summary": str(metadata.get("summary") or ""),
-        "seo_title": str(metadata.get("seoTitle") or metadata.get("seo_title") or ""),
-        "seo_description": str(
-            metadata.get("seoDescription") or metadata.get("seo_description") or ""
-        ),
         "published_at": parse_date(metadata.get("datePublished") or metadata.get("date")),
         "front_matter": _json_safe({k: v for k, v in metadata.items() if k not in KNOWN_KEYS}),
     }
@@ -142,6 +148,11 @@ def fields_from(metadata: dict) -> tuple[dict, list[str], list[str]]:
     if metadata.get("draft") not in (None, ""):
         draft = metadata["draft"] in (True, "true", "yes")
         fields["status"] = Note.Status.DRAFT if draft else Note.Status.PUBLISHED
+    # Likewise the summary, SEO fields, cover, canonical address and language: re-import updates
+    # by slug and keeps what the file does not state (an export from elsewhere may lack them).
+    for keys, name in _TEXT:
+        if stated := _stated(metadata, keys):
+            fields[name] = str(metadata[stated[0]])
     refused = []
     cover = str(metadata.get("cover") or "").strip()
     if cover.startswith(settings.MEDIA_URL):  # an uploaded cover, as `export_note` writes it
@@ -160,9 +171,10 @@ def fields_from(metadata: dict) -> tuple[dict, list[str], list[str]]:
         else:
             fields["old_slugs"].append(old_slug)
     for keys, name, check in _CHECKED:
-        stated = [key for key in keys if metadata.get(key) not in (None, "")]
+        if not (stated := _stated(metadata, keys)):
+            continue
         try:
-            fields[name] = check(metadata[stated[0]]) if stated else ""
+            fields[name] = check(metadata[stated[0]])
         except ImportError_ as error:
             refused.append(f"{stated[0]} not imported: {error}")
     return fields, _tag_names(metadata.get("tags")), refused

@@ -4,6 +4,8 @@ import json
 
 from django.utils.safestring import mark_safe
 
+from billing.access import ANONYMOUS, can_read
+
 # The element that holds (or, for a locked reader, replaces) the part after the paywall point.
 LOCKED_SELECTOR = ".note-locked"
 
@@ -16,6 +18,8 @@ def json_ld(data: dict) -> str:
 
 
 def blog_posting(note, tags, url: str, site_name: str, site_url: str) -> dict:
+    """Search engines and social sites read as anonymous readers: "free" is what they may read."""
+    free = can_read(ANONYMOUS, note)
     data = {
         "@context": "https://schema.org",
         "@type": "BlogPosting",
@@ -28,13 +32,13 @@ def blog_posting(note, tags, url: str, site_name: str, site_url: str) -> dict:
         "author": {"@type": "Person", "name": site_name, "url": site_url},
         "publisher": {"@type": "Organization", "name": site_name, "url": site_url},
         "keywords": [tag.name for tag in tags],
-        "isAccessibleForFree": not note.is_premium,
+        "isAccessibleForFree": free,
     }
     if note.cover:
         data["image"] = note.cover
     if note.language:
         data["inLanguage"] = note.language
-    if note.is_premium:
+    if not free:
         # Google's markup for paywalled content: the locked part is named by a CSS selector.
         data["hasPart"] = {
             "@type": "WebPageElement",

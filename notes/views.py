@@ -1,20 +1,20 @@
-"""Reader pages. Every content decision asks billing.access (DESIGN.md rule 1); every page runs a
-fixed number of queries (rule 5): lists prefetch tags; a note's neighbours and related notes come
-from one query."""
+"""Reader pages. Every content decision asks billing.access (rule premium-never-leaks); every page
+runs a fixed number of queries (rule constant-sql): lists prefetch tags; a note's page fetches its
+tags in one query, its neighbours and related notes in another (notes/around.py)."""
 
 import re
 
 from django.conf import settings
 from django.contrib.sitemaps.views import sitemap as sitemap_view
 from django.core.paginator import InvalidPage, Paginator
-from django.db import connection
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
+from django.urls import reverse
 from django.views.decorators.http import require_safe
 
-from billing.access import can_read, reader_for
+from billing.access import ANONYMOUS, FREE_SUBSCRIBER, can_read, reader_for
 
+from .around import around
 from .caching import conditional_cached
 from .models import Note, NoteSlugRedirect, Tag
 from .search import clean_query, search_notes
@@ -78,89 +78,18 @@ def detail(request, slug):
             return redirect(moved.note, permanent=True)
         raise Http404 from None
     url = request.build_absolute_uri(note.get_absolute_url())
-    tags = _tags(note)
+    tags = list(note.tags.only("name", "slug"))
     context = {
         "note": note,
         "tags": tags,
         "can_read": can_read(reader, note),
+        "open_to_all": can_read(ANONYMOUS, note),  # no paywall at all
+        "subscribing_unlocks": can_read(FREE_SUBSCRIBER, note),  # the paywall's invitation
         "canonical": note.canonical_url or url,
         "json_ld": json_ld(blog_posting(note, tags, url, settings.SITE_NAME, settings.SITE_URL)),
-        **_around(note, tags),
+        **around(note, tags),
     }
     return render(request, "notes/detail.html", context)
-
-
-# The previous and next published notes, in one query: the ORM took longer to build such
-# queries (~1.5 ms each) than the database to answer them.
-_NEIGHBOURS_SQL = """
-SELECT * FROM (SELECT 'previous' AS kind, id, title, slug, published_at FROM {note}
-  WHERE status = %s AND published_at < %s AND published_at <= %s
-  ORDER BY published_at DESC LIMIT 1) p
-UNION ALL
-SELECT * FROM (SELECT 'next', id, title, slug, published_at FROM {note}
-  WHERE status = %s AND published_at > %s AND published_at <= %s
-  ORDER BY published_at LIMIT 1) n
-"""
-# ...and the three notes sharing most of its tags, ranked among the latest-written
-# RELATED_PER_TAG notes of each tag: an index walk of at most that many entries per tag, so
-# the cost does not grow with the archive (ranking all of a tag's notes took 2.3-2.5 ms with
-# 10,000 notes; this takes 1.2-1.3 ms). "Latest-written" is by id: the order notes were added.
-RELATED_PER_TAG = 20
-_CANDIDATES_SQL = """
-SELECT * FROM (SELECT note_id FROM {note_tags} WHERE tag_id = %s AND note_id <> %s
-  ORDER BY note_id DESC LIMIT {per_tag}) t{i}"""
-_RELATED_SQL = """
-UNION ALL
-SELECT * FROM (SELECT 'related', n.id, n.title, n.slug, n.published_at FROM {note} n
-  WHERE n.id IN ({candidates}) AND n.status = %s AND n.published_at <= %s
-  ORDER BY (SELECT COUNT(*) FROM {note_tags} s WHERE s.note_id = n.id AND s.tag_id IN ({tags}))
-    DESC, n.published_at DESC LIMIT 3) r
-"""
-
-
-def _around(note, tags) -> dict:
-    """Its previous and next notes and up to three related ones (sharing tags), in one query."""
-    names = {
-        "note": connection.ops.quote_name(Note._meta.db_table),
-        "note_tags": connection.ops.quote_name(Note.tags.through._meta.db_table),
-    }
-    now, published = timezone.now(), Note.Status.PUBLISHED
-    sql = _NEIGHBOURS_SQL.format(**names)
-    params = [published, note.published_at, now] * 2
-    if tags:
-        candidates = " UNION ".join(
-            _CANDIDATES_SQL.format(**names, per_tag=RELATED_PER_TAG, i=i) for i in range(len(tags))
-        )
-        placeholders = ", ".join(["%s"] * len(tags))
-        sql += _RELATED_SQL.format(**names, tags=placeholders, candidates=candidates)
-        for tag in tags:
-            params += [tag.pk, note.pk]
-        params += [published, now] + [tag.pk for tag in tags]
-    around = {"related": []}
-    for other in Note.objects.raw(sql, params):
-        if other.kind == "related":
-            around["related"].append(other)
-        else:
-            around[other.kind] = other
-    return around
-
-
-# The note's tags in the order the ORM gives them (Tag.Meta.ordering): building this join took
-# the ORM ~0.3 ms (prefetch_related ~0.9 ms), the database answers it in a fraction of that.
-_TAGS_SQL = """
-SELECT t.id, t.name, t.slug FROM {tag} t JOIN {note_tags} nt ON nt.tag_id = t.id
-WHERE nt.note_id = %s ORDER BY t.name
-"""
-
-
-def _tags(note) -> list[Tag]:
-    sql = _TAGS_SQL.format(
-        tag=connection.ops.quote_name(Tag._meta.db_table),
-        note_tags=connection.ops.quote_name(Note.tags.through._meta.db_table),
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [note.pk])
-        return [Tag(id=pk, name=name, slug=slug) for pk, name, slug in cursor.fetchall()]
 
 
 @require_safe
@@ -177,6 +106,6 @@ def robots(request):
         "Disallow: /account/",
         "Disallow: /billing/",
         "Disallow: /search/",
-        f"Sitemap: {request.build_absolute_uri('/sitemap.xml')}",
+        f"Sitemap: {request.build_absolute_uri(reverse('notes:sitemap'))}",
     ]
     return HttpResponse("\n".join(lines) + "\n", content_type="text/plain; charset=utf-8")

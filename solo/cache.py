@@ -1,8 +1,13 @@
 """Django's Redis cache, keeping one redis-py client per connection pool.
 
 Django builds a new `redis.Redis` for every cache call, and redis-py's constructor fills a table
-of ~170 response callbacks each time (~0.15 ms, measured with bench/pages.py's profile) — more
-than the round trip itself. A client is thread-safe over its pool, so one per pool is enough.
+of response callbacks each time: on a warm page-cache hit (one cache call) that cost more than
+the round trip itself — bench/inprocess.py's "warm" case, with figures in its docstring. A client
+is thread-safe over its pool, so one per pool is enough.
+
+It relies on two private parts of Django's backend, `RedisCache._class` and
+`RedisCacheClient._get_connection_pool_index`: tests/test_redis_cache_client.py fails when they
+change, and when Django starts reusing clients itself (then this module can go).
 """
 
 from django.core.cache.backends.redis import RedisCache, RedisCacheClient

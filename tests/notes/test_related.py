@@ -6,8 +6,8 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from notes.around import RELATED_PER_TAG
 from notes.models import Note
-from notes.views import RELATED_PER_TAG
 
 
 def related_titles(client, note) -> list[str]:
