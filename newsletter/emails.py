@@ -85,7 +85,7 @@ def render_issue(
     else:
         markdown_text = issue.body
         content_html = render_markdown(issue.body)
-        read_url = site + "/"
+        read_url = site + reverse("notes:home")
     context = {
         "issue": issue,
         "subject": issue.get_subject(),
@@ -94,7 +94,7 @@ def render_issue(
         "content_text": markdown_text,
         "teaser_only": teaser,
         "read_url": read_url,
-        "pricing_url": site + "/pricing/",
+        "pricing_url": site + reverse("billing:pricing"),
         "unsubscribe_url": site + reverse("newsletter:unsubscribe", args=[unsubscribe_token]),
         "site_name": settings.SITE_NAME,
         "site_url": site,

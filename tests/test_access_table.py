@@ -22,8 +22,9 @@ from django.test import Client, RequestFactory
 from billing.access import ANONYMOUS, can_read, reader_for, reader_for_subscriber
 from billing.models import PrivateFeed
 from billing.sync import ensure_user
+from newsletter.dispatch import audience
+from newsletter.emails import render_issue
 from newsletter.models import Issue, Subscriber
-from newsletter.sending import audience, render_issue, variant_for
 from notes.models import Note
 from tests.billing.readers import make_reader
 
@@ -136,8 +137,9 @@ def private_feed(case):
 def email(case):
     issue = Issue.objects.create(note=case.note, subject="The note")
     assert case.subscriber in audience(issue)
-    rendered = render_issue(issue, variant_for(case.subscriber))
-    return rendered.text + rendered.html, reader_for_subscriber(case.subscriber.pk)
+    reader = reader_for_subscriber(case.subscriber.pk)  # an email's reader is its recipient
+    rendered = render_issue(issue, reader)
+    return rendered.text + rendered.html, reader
 
 
 # Excerpt channels: None as the reader served means "never the text after the paywall point".
