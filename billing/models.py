@@ -93,6 +93,11 @@ class SubscriptionQuerySet(models.QuerySet):
             | models.Q(status=Subscription.Status.PAST_DUE, past_due_since__gt=now - grace)
         )
 
+    def renewing(self):
+        """Subscriptions Stripe will charge again: not ended, and not set to end with the period."""
+        ended = (Subscription.Status.CANCELED, Subscription.Status.INCOMPLETE_EXPIRED)
+        return self.exclude(status__in=ended).filter(cancel_at_period_end=False)
+
     def mrr_by_currency(self, now=None) -> dict[str, float]:
         """Monthly recurring revenue in cents per currency, from subscriptions granting access
         now, the largest first."""
