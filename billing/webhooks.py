@@ -31,8 +31,9 @@ class ApplyFailed(Exception):
 
 def _subscription_of_invoice(invoice: dict[str, Any]) -> str:
     # Older API versions: invoice.subscription; current: invoice.parent.subscription_details.
+    # An id either way: Stripe never expands fields in an event's payload.
     parent = (invoice.get("parent") or {}).get("subscription_details") or {}
-    return sync._id(invoice.get("subscription") or parent.get("subscription"))
+    return invoice.get("subscription") or parent.get("subscription") or ""
 
 
 def on_checkout_completed(obj: dict, event: StripeEvent) -> str:

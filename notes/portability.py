@@ -35,7 +35,7 @@ _WEB_ADDRESS = URLValidator(schemes=["http", "https"])
 _JS_DATE = re.compile(r"^\w{3} (\w{3} \d{1,2} \d{4} \d{2}:\d{2}:\d{2}) GMT([+-]\d{4})")
 
 
-class ImportError_(ValueError):
+class ImportRefused(ValueError):
     """A file that cannot be imported; the message says why."""
 
 
@@ -64,7 +64,7 @@ def parse_date(value) -> dt.datetime | None:
             else:
                 parsed = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
         except ValueError as error:
-            raise ImportError_(f"unreadable date {text!r}") from error
+            raise ImportRefused(f"unreadable date {text!r}") from error
     if timezone.is_naive(parsed):
         parsed = timezone.make_aware(parsed, dt.UTC)
     return parsed
@@ -88,7 +88,7 @@ def _web_address(value, name: str) -> str:
         _WEB_ADDRESS(text)
         Note._meta.get_field(name).run_validators(text)  # the field's own, e.g. its length
     except ValidationError:
-        raise ImportError_(f"{text[:80]!r} is not an http or https address") from None
+        raise ImportRefused(f"{text[:80]!r} is not an http or https address") from None
     return text
 
 
@@ -98,7 +98,7 @@ def _language(value) -> str:
         return get_supported_language_variant(text.lower())  # `fr-FR` is the site's `fr`
     except LookupError:
         codes = ", ".join(code for code, _name in settings.LANGUAGES)
-        raise ImportError_(f"{text[:80]!r} is not one of the site's languages ({codes})") from None
+        raise ImportRefused(f"{text[:80]!r} is not one of the site's languages ({codes})") from None
 
 
 # Front matter keys → the field they fill and what checks them. An invalid value is left out
@@ -114,7 +114,7 @@ def fields_from(metadata: dict) -> tuple[dict, list[str], list[str]]:
     """Model field values, tag names and the values refused (with why) from a front matter."""
     title = str(metadata.get("title") or "").strip()
     if not title:
-        raise ImportError_("no title in the front matter")
+        raise ImportRefused("no title in the front matter")
     fields = {
         "title": title,
         "slug": slug_from(str(metadata.get("slug") or title)),
@@ -131,7 +131,7 @@ def fields_from(metadata: dict) -> tuple[dict, list[str], list[str]]:
     if metadata.get("visibility") not in (None, ""):
         fields["visibility"] = str(metadata["visibility"])
         if fields["visibility"] not in Note.Visibility.values:
-            raise ImportError_(f"unknown visibility {fields['visibility']!r}")
+            raise ImportRefused(f"unknown visibility {fields['visibility']!r}")
     if metadata.get("draft") not in (None, ""):
         draft = metadata["draft"] in (True, "true", "yes")
         fields["status"] = Note.Status.DRAFT if draft else Note.Status.PUBLISHED
@@ -140,7 +140,7 @@ def fields_from(metadata: dict) -> tuple[dict, list[str], list[str]]:
         stated = [key for key in keys if metadata.get(key) not in (None, "")]
         try:
             fields[name] = check(metadata[stated[0]]) if stated else ""
-        except ImportError_ as error:
+        except ImportRefused as error:
             refused.append(f"{stated[0]} not imported: {error}")
     return fields, _tag_names(metadata.get("tags")), refused
 
@@ -149,13 +149,13 @@ def read_file(path: Path) -> tuple[dict, list[str], list[str]]:
     try:
         post = frontmatter.load(path)
     except (yaml.YAMLError, UnicodeDecodeError, OSError) as error:
-        raise ImportError_(f"unreadable front matter ({error.__class__.__name__})") from error
+        raise ImportRefused(f"unreadable front matter ({error.__class__.__name__})") from error
     if not isinstance(post.metadata, dict) or not post.metadata:
-        raise ImportError_("no front matter")
+        raise ImportRefused("no front matter")
     fields, tags, refused = fields_from(post.metadata)
     fields["body"] = post.content.strip()
     if len(fields["body"]) > MAX_BODY_CHARS:
-        raise ImportError_(
+        raise ImportRefused(
             f"body of {len(fields['body']):,} characters, longer than {MAX_BODY_CHARS:,}"
         )
     return fields, tags, refused
@@ -171,7 +171,7 @@ def import_files(paths, dry_run: bool = False):
     for path in markdown_files(paths):
         try:
             readable.append((path, *read_file(path)))
-        except ImportError_ as error:
+        except ImportRefused as error:
             yield path, None, error
     undated_last = dt.datetime.max.replace(tzinfo=dt.UTC)
     readable.sort(key=lambda item: item[1]["published_at"] or undated_last)
