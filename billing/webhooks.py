@@ -1,4 +1,4 @@
-"""Stripe webhooks: each verified event is stored once and applied once (DESIGN.md rule 3).
+"""Stripe webhooks: each verified event is stored once and applied once (stripe-events-once).
 
 The event is only a trigger: subscriptions are re-fetched from Stripe and upserted by id, so the
 newest state wins whatever order Stripe delivers in. A failure rolls the apply back, records the
