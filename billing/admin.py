@@ -38,10 +38,9 @@ class SubscriptionAdmin(ReadOnlyAdmin):  # a mirror of Stripe: changed by Stripe
     readonly_fields = [f.name for f in Subscription._meta.fields]
 
     def changelist_view(self, request, extra_context=None):
-        from solo.dashboard import mrr_by_currency  # the dashboard's one SQL rule for MRR
-
         mrr = ", ".join(
-            f"{cents / 100:.2f} {currency}" for currency, cents in mrr_by_currency().items()
+            f"{cents / 100:.2f} {currency}"
+            for currency, cents in Subscription.objects.mrr_by_currency().items()
         )
         extra_context = {
             **(extra_context or {}),

@@ -5,6 +5,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Case, F, FloatField, Sum, Value, When
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -21,6 +22,18 @@ class Interval(models.TextChoices):
 
 # How many of each interval make a month, to express any price as monthly revenue (MRR).
 MONTHS_PER_INTERVAL = {"day": 1 / 30.4375, "week": 7 / 30.4375, "month": 1, "year": 12}
+
+
+def monthly_amount():
+    """A subscription's monthly revenue in cents, as SQL (yearly amount / 12, and so on)."""
+    return Case(
+        *[
+            When(interval=interval, then=F("amount") / Value(months, output_field=FloatField()))
+            for interval, months in MONTHS_PER_INTERVAL.items()
+        ],
+        default=Value(0.0),
+        output_field=FloatField(),
+    )
 
 
 class Plan(models.Model):
@@ -79,6 +92,22 @@ class SubscriptionQuerySet(models.QuerySet):
             models.Q(status__in=Subscription.PAID_STATUSES)
             | models.Q(status=Subscription.Status.PAST_DUE, past_due_since__gt=now - grace)
         )
+
+    def renewing(self):
+        """Subscriptions Stripe will charge again: not ended, and not set to end with the period."""
+        ended = (Subscription.Status.CANCELED, Subscription.Status.INCOMPLETE_EXPIRED)
+        return self.exclude(status__in=ended).filter(cancel_at_period_end=False)
+
+    def mrr_by_currency(self, now=None) -> dict[str, float]:
+        """Monthly recurring revenue in cents per currency, from subscriptions granting access
+        now, the largest first."""
+        rows = (
+            self.granting_access(now)
+            .values("currency")
+            .annotate(mrr=Sum(monthly_amount()))
+            .order_by("-mrr")
+        )
+        return {(row["currency"] or "").upper(): row["mrr"] or 0.0 for row in rows}
 
 
 class Subscription(models.Model):

@@ -27,7 +27,7 @@ def sync_plans(say: Callable[[str], None] = print) -> int:
     skipped: dict[str, str] = {}
     changed = 0
     for price in stripe_api.list_recurring_prices():
-        product_id = sync._id(price.get("product"))
+        product_id = price.get("product") or ""  # an id: the list is not expanded
         product = products.get(product_id) or {}
         if not is_solo_product(product):
             skipped[product_id] = product.get("name") or ""

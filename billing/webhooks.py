@@ -1,4 +1,4 @@
-"""Stripe webhooks: each verified event is stored once and applied once (DESIGN.md rule 3).
+"""Stripe webhooks: each verified event is stored once and applied once (stripe-events-once).
 
 The event is only a trigger: subscriptions are re-fetched from Stripe and upserted by id, so the
 newest state wins whatever order Stripe delivers in. A failure rolls the apply back, records the
@@ -31,8 +31,9 @@ class ApplyFailed(Exception):
 
 def _subscription_of_invoice(invoice: dict[str, Any]) -> str:
     # Older API versions: invoice.subscription; current: invoice.parent.subscription_details.
+    # An id either way: Stripe never expands fields in an event's payload.
     parent = (invoice.get("parent") or {}).get("subscription_details") or {}
-    return sync._id(invoice.get("subscription") or parent.get("subscription"))
+    return invoice.get("subscription") or parent.get("subscription") or ""
 
 
 def on_checkout_completed(obj: dict, event: StripeEvent) -> str:

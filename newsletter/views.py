@@ -1,32 +1,20 @@
-from django.conf import settings
 from django.http import HttpResponseRedirect
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_safe
-from django_ratelimit.core import is_ratelimited
 
 from . import clicks, subscribing
 from .forms import SubscribeForm
+from .limits import over_limit
 from .models import note_from_slug
-
-
-def _form_rate(group, request):
-    return settings.FORM_RATE_LIMIT
 
 
 @require_http_methods(["GET", "POST"])
 def subscribe(request):
     if request.method == "GET":
         return render(request, "newsletter/subscribe.html", {"form": SubscribeForm()})
-    if is_ratelimited(
-        request,
-        group="newsletter.subscribe",
-        key="ip",
-        rate=_form_rate,
-        method="POST",
-        increment=True,
-    ):
+    if over_limit(request, "newsletter.subscribe"):
         return render(request, "newsletter/rate_limited.html", status=429)
     form = SubscribeForm(request.POST)
     if not form.is_valid():

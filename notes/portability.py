@@ -42,7 +42,7 @@ _HASHNODE_ALIGN = re.compile(
 IMAGE_SUFFIXES = {".avif", ".gif", ".jpeg", ".jpg", ".png", ".webp"}
 
 
-class ImportError_(ValueError):
+class ImportRefused(ValueError):
     """A file that cannot be imported; the message says why."""
 
 
@@ -71,7 +71,7 @@ def parse_date(value) -> dt.datetime | None:
             else:
                 parsed = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
         except ValueError as error:
-            raise ImportError_(f"unreadable date {text!r}") from error
+            raise ImportRefused(f"unreadable date {text!r}") from error
     if timezone.is_naive(parsed):
         parsed = timezone.make_aware(parsed, dt.UTC)
     return parsed
@@ -95,7 +95,7 @@ def _web_address(value, name: str) -> str:
         _WEB_ADDRESS(text)
         Note._meta.get_field(name).run_validators(text)  # the field's own, e.g. its length
     except ValidationError:
-        raise ImportError_(f"{text[:80]!r} is not an http or https address") from None
+        raise ImportRefused(f"{text[:80]!r} is not an http or https address") from None
     return text
 
 
@@ -105,7 +105,7 @@ def _language(value) -> str:
         return get_supported_language_variant(text.lower())  # `fr-FR` is the site's `fr`
     except LookupError:
         codes = ", ".join(code for code, _name in settings.LANGUAGES)
-        raise ImportError_(f"{text[:80]!r} is not one of the site's languages ({codes})") from None
+        raise ImportRefused(f"{text[:80]!r} is not one of the site's languages ({codes})") from None
 
 
 # Front matter keys → the text field they fill.
@@ -132,7 +132,7 @@ def fields_from(metadata: dict) -> tuple[dict, list[str], list[str]]:
     """Model field values, tag names and the values refused (with why) from a front matter."""
     title = str(metadata.get("title") or "").strip()
     if not title:
-        raise ImportError_("no title in the front matter")
+        raise ImportRefused("no title in the front matter")
     fields = {
         "title": title,
         "slug": slug_from(str(metadata.get("slug") or title)),
@@ -144,7 +144,7 @@ def fields_from(metadata: dict) -> tuple[dict, list[str], list[str]]:
     if metadata.get("visibility") not in (None, ""):
         fields["visibility"] = str(metadata["visibility"])
         if fields["visibility"] not in Note.Visibility.values:
-            raise ImportError_(f"unknown visibility {fields['visibility']!r}")
+            raise ImportRefused(f"unknown visibility {fields['visibility']!r}")
     if metadata.get("draft") not in (None, ""):
         draft = metadata["draft"] in (True, "true", "yes")
         fields["status"] = Note.Status.DRAFT if draft else Note.Status.PUBLISHED
@@ -159,7 +159,7 @@ def fields_from(metadata: dict) -> tuple[dict, list[str], list[str]]:
         metadata = {**metadata, "cover": None}
         try:
             fields["cover_image"], fields["cover_url"] = media_name(cover), ""
-        except ImportError_ as error:
+        except ImportRefused as error:
             refused.append(f"cover not imported: {error}")
     fields["old_slugs"] = []  # taken out by `import_note`: redirects, not a field
     for old_slug in _tag_names(metadata.get("old_slugs")):
@@ -175,7 +175,7 @@ def fields_from(metadata: dict) -> tuple[dict, list[str], list[str]]:
             continue
         try:
             fields[name] = check(metadata[stated[0]])
-        except ImportError_ as error:
+        except ImportRefused as error:
             refused.append(f"{stated[0]} not imported: {error}")
     return fields, _tag_names(metadata.get("tags")), refused
 
@@ -184,13 +184,13 @@ def read_file(path: Path) -> tuple[dict, list[str], list[str]]:
     try:
         post = frontmatter.load(path)
     except (yaml.YAMLError, UnicodeDecodeError, OSError) as error:
-        raise ImportError_(f"unreadable front matter ({error.__class__.__name__})") from error
+        raise ImportRefused(f"unreadable front matter ({error.__class__.__name__})") from error
     if not isinstance(post.metadata, dict) or not post.metadata:
-        raise ImportError_("no front matter")
+        raise ImportRefused("no front matter")
     fields, tags, refused = fields_from(post.metadata)
     fields["body"] = _HASHNODE_ALIGN.sub(r"\1)", post.content.strip())
     if len(fields["body"]) > MAX_BODY_CHARS:
-        raise ImportError_(
+        raise ImportRefused(
             f"body of {len(fields['body']):,} characters, longer than {MAX_BODY_CHARS:,}"
         )
     return fields, tags, refused
@@ -206,7 +206,7 @@ def import_files(paths, dry_run: bool = False):
     for path in markdown_files(paths):
         try:
             readable.append((path, *read_file(path)))
-        except ImportError_ as error:
+        except ImportRefused as error:
             yield path, None, error
     undated_last = dt.datetime.max.replace(tzinfo=dt.UTC)
     readable.sort(key=lambda item: item[1]["published_at"] or undated_last)
@@ -261,7 +261,7 @@ def media_name(address: str) -> str:
         or any(part in ("", ".", "..") for part in name.split("/"))
         or path.suffix.lower() not in IMAGE_SUFFIXES
     ):
-        raise ImportError_(f"{address[:80]!r} is not an image of this site")
+        raise ImportRefused(f"{address[:80]!r} is not an image of this site")
     return path.as_posix()
 
 

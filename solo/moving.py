@@ -24,7 +24,7 @@ from PIL import Image
 from newsletter.exports import SafeWriter
 from newsletter.models import Subscriber
 from notes.models import Note
-from notes.portability import IMAGE_SUFFIXES, ImportError_, export_note, media_name
+from notes.portability import IMAGE_SUFFIXES, ImportRefused, export_note, media_name
 
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024  # what the author sends in one go
 MAX_UNPACKED_BYTES = 200 * 1024 * 1024  # what the zips inside may expand to
@@ -55,7 +55,7 @@ def _local_uploads(note: Note) -> set[str]:
     for address in re.findall(rf"{prefix}[^\s)\"'<>?#]+", note.body):
         try:
             names.add(media_name(address.removeprefix(settings.SITE_URL)))
-        except ImportError_:
+        except ImportRefused:
             continue  # not an image: nothing to carry
     return names
 

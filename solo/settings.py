@@ -204,6 +204,9 @@ BILLING_GRACE_DAYS = env.int("BILLING_GRACE_DAYS", default=3)  # past_due keeps 
 BILLING_PORTAL_LOGIN_URL = env.str("BILLING_PORTAL_LOGIN_URL", default="")
 SESAME_MAX_AGE = 15 * 60  # magic sign-in links: short-lived…
 SESAME_ONE_TIME = True  # …and single use
+# Sign-in emails to one address, whatever network asks: a flood from many networks still reaches
+# one inbox only a few times an hour (FORM_RATE_LIMIT counts per network).
+SIGN_IN_EMAIL_RATE = env.str("SIGN_IN_EMAIL_RATE", default="5/h")
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Webhooks and the checkout success page write at the same time. A deferred SQLite
     # transaction that reads then writes fails at once with "database is locked" instead of

@@ -18,7 +18,6 @@ from django.db.models import (
     Count,
     ExpressionWrapper,
     F,
-    FloatField,
     Q,
     Sum,
     Value,
@@ -29,7 +28,7 @@ from django.urls import reverse
 from django.utils import formats, timezone
 
 from billing.access import paid_subscribers
-from billing.models import MONTHS_PER_INTERVAL, Comp, StripeEvent, Subscription
+from billing.models import Comp, StripeEvent, Subscription, monthly_amount
 from newsletter.models import Delivery, Issue, Subscriber
 from notes.models import Note
 
@@ -39,29 +38,6 @@ NEVER_PAID = (Subscription.Status.INCOMPLETE, Subscription.Status.INCOMPLETE_EXP
 DAYS = 90
 MONTHS = 12
 LIST_SIZE = 10
-
-
-def monthly_amount():
-    """A subscription's monthly revenue in cents, as SQL (yearly amount / 12, and so on)."""
-    return Case(
-        *[
-            When(interval=interval, then=F("amount") / Value(months, output_field=FloatField()))
-            for interval, months in MONTHS_PER_INTERVAL.items()
-        ],
-        default=Value(0.0),
-        output_field=FloatField(),
-    )
-
-
-def mrr_by_currency(now=None) -> dict[str, float]:
-    """Monthly recurring revenue in cents per currency, from subscriptions granting access now."""
-    rows = (
-        Subscription.objects.granting_access(now)
-        .values("currency")
-        .annotate(mrr=Sum(monthly_amount()))
-        .order_by("-mrr")
-    )
-    return {(row["currency"] or "").upper(): row["mrr"] or 0.0 for row in rows}
 
 
 def subscribers_by_status() -> dict[str, int]:

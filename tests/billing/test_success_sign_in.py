@@ -2,6 +2,7 @@
 else gets one sign-in link by email, however often the page is opened."""
 
 import pytest
+from django.core.cache import cache
 from django.test import Client
 
 from billing.models import Subscription
@@ -67,5 +68,29 @@ def test_opening_the_success_link_again_and_again_sends_one_email_and_asks_strip
 
     assert {a.status_code for a in answers} == {200}
     assert all("We have emailed you a sign-in link." in a.content.decode() for a in answers)
+    smtp_server.wait_for(1)
+    assert smtp_server.recipients() == ["ada@example.com"]
+
+
+def test_the_success_page_does_not_claim_a_sign_in_email_the_address_limit_held_back(
+    local_stripe, monthly_plan, client, settings, smtp_server
+):
+    settings.SIGN_IN_EMAIL_RATE = "1/h"
+    cache.clear()
+    assert client.post("/account/login/", {"email": "ada@example.com"}).status_code == 200
+    session_id = start_and_pay(client, local_stripe, "ada@example.com")
+    url = f"/billing/success/?session_id={session_id}"
+
+    limited = Client().get(url)  # another browser: a link by email, but none may go this hour
+
+    page = limited.content.decode()
+    assert limited.status_code == 200
+    assert "Too many sign-in emails were sent to this address" in page
+    assert "We have emailed you a sign-in link." not in page
+    assert smtp_server.messages == []
+
+    cache.clear()  # an hour later: the address may receive a link again
+    later = Client().get(url)
+    assert "We have emailed you a sign-in link." in later.content.decode()
     smtp_server.wait_for(1)
     assert smtp_server.recipients() == ["ada@example.com"]

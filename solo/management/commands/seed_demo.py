@@ -127,12 +127,13 @@ def seed_readers(now) -> int:
     for n, reader in enumerate(active[:20]):
         yearly = n % 4 == 0
         customer = Customer.objects.create(stripe_id=f"cus_demo{n}", subscriber=reader)
+        ended = n % 7 == 6
         Subscription.objects.create(
             stripe_id=f"sub_demo{n}",
             customer=customer,
             subscriber=reader,
-            status="canceled" if n % 7 == 6 else "active",
-            canceled_at=now - timedelta(days=n) if n % 7 == 6 else None,
+            status=Subscription.Status.CANCELED if ended else Subscription.Status.ACTIVE,
+            canceled_at=now - timedelta(days=n) if ended else None,
             amount=5000 if yearly else 500,
             currency="eur",
             interval="year" if yearly else "month",
