@@ -1,7 +1,8 @@
 """Notes and tags. A note's Markdown is rendered once, on save, into stored HTML.
 
 Rules that concern one note live on `Note`, rules over many notes on `NoteQuerySet`; the teaser
-and every public description come from the part before the paywall point only (DESIGN.md rule 1).
+and every public description come from the part before the paywall point only (rule
+premium-never-leaks, docs/RULES.md).
 """
 
 import math
@@ -257,6 +258,8 @@ class Note(models.Model):
         )[:300]
         words = len(md.plain_text(self.body_html).split())
         self.reading_minutes = max(1, math.ceil(words / WORDS_PER_MINUTE))
+        # The search index is shared by every reader, so it holds what anonymous readers may read:
+        # the whole of a public note, the teaser of any other (billing.access: public is for all).
         searchable = self.teaser_html if self.is_premium else self.body_html
         text = " ".join([self.title, self.summary, md.plain_text(searchable)])
         self.search_document = md.fold_accents(text).lower()

@@ -19,7 +19,7 @@ urlpatterns = [
         staff_member_required(MarkdownifyView.as_view()),
         name="markdownx_markdownify",
     ),
-    # Each app declares its own public paths in full (see DESIGN.md's public contract).
+    # Each app declares its own public paths in full (public addresses: keep them stable).
     path("", include("billing.urls")),
     path("", include("newsletter.urls")),
     path("", include("notes.urls")),

@@ -6,7 +6,6 @@ from django.contrib.auth import login, logout
 from django.db import transaction
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import (
     require_GET,
@@ -82,14 +81,12 @@ def account(request, subscriber):
 @sign_in.subscriber_required
 def newsletter_preference(request, subscriber):
     wanted = request.POST.get("receive") == "yes"
-    if wanted:
-        subscriber.status = Subscriber.Status.ACTIVE
-        subscriber.unsubscribed_at = None
-    elif subscriber.status == Subscriber.Status.ACTIVE:
-        subscriber.status = Subscriber.Status.UNSUBSCRIBED
-        subscriber.unsubscribed_at = timezone.now()
-    subscriber.save(update_fields=["status", "unsubscribed_at"])
-    messages.success(request, _("Your newsletter preference is saved."))
+    try:
+        subscriber.activate() if wanted else subscriber.unsubscribe()
+    except Subscriber.MoveRefused as refused:
+        messages.error(request, str(refused))
+    else:
+        messages.success(request, _("Your newsletter preference is saved."))
     return redirect("billing:account")
 
 
