@@ -133,6 +133,7 @@ class Sized:
     width: int
     height: int
     srcset: str  # empty for GIFs
+    sizes: str = SIZES
 
 
 def sized(src: str) -> Sized | None:

@@ -191,7 +191,7 @@ def _sized_image(match: re.Match) -> str:
     if size := images.sized(htmllib.unescape(present.get("src", ""))):
         extra |= {"width": size.width, "height": size.height}
         if size.srcset:
-            extra |= {"srcset": size.srcset, "sizes": images.SIZES}
+            extra |= {"srcset": size.srcset, "sizes": size.sizes}
     added = "".join(
         f' {name}="{htmllib.escape(str(value))}"'
         for name, value in extra.items()

@@ -256,6 +256,11 @@ class Note(models.Model):
         return self.cover_image.url if self.cover_image else self.cover_url
 
     @property
+    def cover_size(self) -> images.Sized | None:
+        """Width, height and WebP srcset of an uploaded cover; None for one given by address."""
+        return images.sized(self.cover_image.url) if self.cover_image else None
+
+    @property
     def page_title(self) -> str:
         return self.seo_title or self.title
 

@@ -123,7 +123,9 @@ def test_a_file_in_the_media_folder_is_never_run_as_a_page(client, media_root):
     assert client.get("/media/../settings.py").status_code == 400  # outside the folder
 
 
-def test_a_cover_image_is_narrowed_and_a_bomb_cover_is_a_form_error(media_root, make_note):
+def test_a_cover_image_is_narrowed_with_webp_widths_and_a_bomb_cover_is_a_form_error(
+    client, media_root, make_note
+):
     from django.core.exceptions import ValidationError
 
     note = make_note(title="Cover", cover_image=photo((3200, 1600)))
@@ -132,6 +134,11 @@ def test_a_cover_image_is_narrowed_and_a_bomb_cover_is_a_form_error(media_root, 
     assert sorted(p.name.rsplit("-", 1)[1] for p in media_root.rglob("*.webp")) == [
         "1600w.webp", "480w.webp", "960w.webp",
     ]  # fmt: skip
+
+    page = client.get(note.get_absolute_url()).content.decode()
+    cover = re.search(r'<img class="note-cover" [^>]*>', page)[0]
+    assert f'src="/media/{note.cover_image.name}"' in cover
+    assert 'width="1600" height="800"' in cover and "-480w.webp 480w" in cover
 
     buffer = io.BytesIO()
     Image.new("1", (9000, 9000)).save(buffer, format="PNG")
