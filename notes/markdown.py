@@ -19,6 +19,8 @@ import nh3
 from django.utils.html import strip_tags
 from markdown.extensions import Extension
 
+from . import images
+
 PAYWALL_MARKER = "<!-- paywall -->"
 _PAYWALL_LINE = re.compile(r"^[ \t]*<!--\s*paywall\s*-->[ \t]*$", re.MULTILINE | re.IGNORECASE)
 # Without a paywall line, the free part is at most the first two top-level blocks, and at most
@@ -123,6 +125,9 @@ ALLOWED_ATTRIBUTES = {
 }
 URL_SCHEMES = {"http", "https", "mailto"}
 _EXTERNAL_LINK = re.compile(r'<a ((?:[^>]*? )?href="(?:https?:)?//[^"]*"[^>]*)>')
+# nh3 writes every attribute value in double quotes, escaping any `"` inside: a value may hold `>`.
+_IMG = re.compile(r'<img((?:\s+[\w-]+(?:="[^"]*")?)*)\s*/?>')
+_ATTR = re.compile(r'\s+([\w-]+)(?:="([^"]*)")?')
 
 
 def _normalise(text: str) -> str:
@@ -174,7 +179,25 @@ def render_markdown(text: str) -> str:
         strip_comments=True,
     )
     # External links only: our own anchors (#fn:1, /notes/…) keep their plain behaviour.
-    return _EXTERNAL_LINK.sub(_add_rel, cleaned)
+    return _IMG.sub(_sized_image, _EXTERNAL_LINK.sub(_add_rel, cleaned))
+
+
+def _sized_image(match: re.Match) -> str:
+    """An uploaded image gets its size (no shift while loading) and WebP widths (a phone takes a
+    narrow one); every image loads lazily. Added after nh3: an author's own srcset never passes."""
+    attrs = match.group(1)
+    present = dict(_ATTR.findall(attrs))
+    extra = {"loading": "lazy", "decoding": "async"}
+    if size := images.sized(htmllib.unescape(present.get("src", ""))):
+        extra |= {"width": size.width, "height": size.height}
+        if size.srcset:
+            extra |= {"srcset": size.srcset, "sizes": size.sizes}
+    added = "".join(
+        f' {name}="{htmllib.escape(str(value))}"'
+        for name, value in extra.items()
+        if name not in present
+    )
+    return f"<img{attrs}{added}>"
 
 
 @dataclass(frozen=True)

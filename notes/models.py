@@ -10,6 +10,7 @@ import math
 from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVector, SearchVectorField
+from django.core.exceptions import ValidationError
 from django.db import connection, models
 from django.db.models import Value
 from django.urls import reverse
@@ -18,6 +19,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 from markdownx.models import MarkdownxField
 
+from . import images
 from . import markdown as md
 
 WORDS_PER_MINUTE = 230
@@ -202,6 +204,11 @@ class Note(models.Model):
     def save(self, *args, **kwargs):
         if not self.slug:
             self.slug = self.unique_slug()
+        if self.cover_image and not self.cover_image._committed:
+            # Stored like the editor's uploads: narrowed, WebP copies, no metadata.
+            prepared = images.prepare(self.cover_image)
+            self.cover_image.name = images.store(prepared, "covers/")
+            self.cover_image._committed = True
         if self.status == self.Status.PUBLISHED and not self.published_at:
             self.published_at = timezone.now()
         self.render()
@@ -221,6 +228,13 @@ class Note(models.Model):
 
     def get_absolute_url(self):
         return reverse("notes:detail", args=[self.slug])
+
+    def clean(self):
+        if self.cover_image and not self.cover_image._committed:  # a new upload
+            try:
+                images.check(self.cover_image)
+            except images.ImageRefused as refused:
+                raise ValidationError({"cover_image": refused}) from None
 
     @classmethod
     def from_db(cls, db, field_names, values):
@@ -242,6 +256,11 @@ class Note(models.Model):
     @property
     def cover(self) -> str:
         return self.cover_image.url if self.cover_image else self.cover_url
+
+    @property
+    def cover_size(self) -> images.Sized | None:
+        """Width, height and WebP srcset of an uploaded cover; None for one given by address."""
+        return images.sized(self.cover_image.url) if self.cover_image else None
 
     @property
     def page_title(self) -> str:

@@ -267,8 +267,46 @@ STATIC_ROOT = VAR_DIR / "static"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = VAR_DIR / "media"
+# Uploads go to this host's disk, or, where several hosts share no disk, to S3-compatible storage:
+# MEDIA_STORAGE_URL=s3://KEY:SECRET@BUCKET?endpoint_url=https://…&region_name=…&custom_domain=…
+MEDIA_STORAGE_URL = env.str("MEDIA_STORAGE_URL", default="")
+
+
+def _media_storage(url: str) -> tuple[dict, str]:
+    """The default storage and MEDIA_URL for MEDIA_STORAGE_URL (django-storages' S3Storage)."""
+    if not url:
+        return {"BACKEND": "django.core.files.storage.FileSystemStorage"}, MEDIA_URL
+    parts = urlsplit(url)
+    if parts.scheme != "s3" or not parts.hostname:
+        raise ImproperlyConfigured("MEDIA_STORAGE_URL must look like s3://KEY:SECRET@BUCKET?…")
+    options = {
+        "bucket_name": parts.hostname,
+        "access_key": unquote(parts.username or ""),
+        "secret_key": unquote(parts.password or ""),
+        # Images are linked from pages and emails that outlive any signature: plain addresses.
+        "querystring_auth": False,
+        "file_overwrite": False,
+        **dict(parse_qsl(parts.query)),
+    }
+    if "custom_domain" not in options:
+        if endpoint := options.get("endpoint_url"):  # path-style: https://endpoint/bucket/
+            endpoint_parts = urlsplit(endpoint)
+            options.setdefault("url_protocol", f"{endpoint_parts.scheme}:")
+            options["custom_domain"] = f"{endpoint_parts.netloc}{endpoint_parts.path.rstrip('/')}"
+            options["custom_domain"] += f"/{options['bucket_name']}"
+        else:
+            region = options.get("region_name", "us-east-1")
+            options["custom_domain"] = f"{options['bucket_name']}.s3.{region}.amazonaws.com"
+    # S3Storage builds each address the same way: MEDIA_URL is where the uploads are read.
+    media_url = f"{options.get('url_protocol', 'https:')}//{options['custom_domain']}/"
+    if location := options.get("location", "").strip("/"):
+        media_url += f"{location}/"
+    return {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": options}, media_url
+
+
+_default_storage, MEDIA_URL = _media_storage(MEDIA_STORAGE_URL)
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": _default_storage,
     "staticfiles": {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
         if DEBUG

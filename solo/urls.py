@@ -1,9 +1,14 @@
+import re
+
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.admin.views.decorators import staff_member_required
-from django.urls import include, path
+from django.urls import include, path, re_path
 from markdownx.views import ImageUploadView, MarkdownifyView
 
-from . import views
+from notes.images import UploadForm
+
+from . import media, views
 
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
@@ -11,7 +16,8 @@ urlpatterns = [
     # The editor's preview and image upload are for the author only.
     path(
         "markdownx/upload/",
-        staff_member_required(ImageUploadView.as_view()),
+        # Resized, with WebP copies, metadata stripped; non-images refused (notes/images.py).
+        staff_member_required(ImageUploadView.as_view(form_class=UploadForm)),
         name="markdownx_upload",
     ),
     path(
@@ -24,3 +30,7 @@ urlpatterns = [
     path("", include("newsletter.urls")),
     path("", include("notes.urls")),
 ]
+if settings.MEDIA_URL.startswith("/"):  # uploads on this host's disk, not in S3 storage
+    urlpatterns += [
+        re_path(rf"^{re.escape(settings.MEDIA_URL[1:])}(?P<path>.+)$", media.media, name="media")
+    ]
