@@ -22,7 +22,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from billing.access import Reader, can_read
-from notes.markdown import render_markdown, split_teaser, strip_paywall
+from notes.markdown import absolute_links, render_markdown, split_teaser, strip_paywall
 
 from . import clicks, recipient_template
 from .models import Issue
@@ -90,7 +90,7 @@ def render_issue(
         "issue": issue,
         "subject": issue.get_subject(),
         "title": note.title if note else issue.get_subject(),
-        "content_html": content_html,
+        "content_html": absolute_links(content_html, site),
         "content_text": markdown_text,
         "teaser_only": teaser,
         "read_url": read_url,

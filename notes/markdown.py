@@ -309,6 +309,30 @@ def strip_paywall(text: str) -> str:
     return f"{before}\n\n{after}".strip()
 
 
+_SITE_PATH = re.compile(r'(\s(?:src|href)=")(/(?!/))')
+_SRCSET_ATTR = re.compile(r'(\ssrcset=")([^"]*)(")')
+
+
+def absolute_links(html: str, site_url: str) -> str:
+    """Stored HTML with this site's own addresses (`/media/…`, `/notes/…`) made absolute.
+
+    Pages may use relative addresses; an email or a feed is read elsewhere and needs the site's.
+    """
+    site = site_url.rstrip("/")
+    html = _SITE_PATH.sub(lambda m: m.group(1) + site + m.group(2), html)
+    return _SRCSET_ATTR.sub(
+        lambda m: (
+            m.group(1)
+            + ", ".join(
+                site + entry if entry.startswith("/") and not entry.startswith("//") else entry
+                for entry in (part.strip() for part in m.group(2).split(","))
+            )
+            + m.group(3)
+        ),
+        html,
+    )
+
+
 def fold_accents(text: str) -> str:
     """`Monétisation à l'œil` → `Monetisation a l'oeil`: for slugs and accent-blind search."""
     text = text.replace("œ", "oe").replace("Œ", "OE").replace("æ", "ae").replace("Æ", "AE")

@@ -6,6 +6,7 @@ premium-never-leaks, docs/RULES.md).
 """
 
 import math
+from urllib.parse import urljoin
 
 from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex
@@ -256,6 +257,11 @@ class Note(models.Model):
     @property
     def cover(self) -> str:
         return self.cover_image.url if self.cover_image else self.cover_url
+
+    @property
+    def cover_absolute_url(self) -> str:
+        """The cover's full address, for social previews and structured data read elsewhere."""
+        return urljoin(settings.SITE_URL + "/", self.cover) if self.cover else ""
 
     @property
     def cover_size(self) -> images.Sized | None:

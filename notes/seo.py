@@ -35,7 +35,7 @@ def blog_posting(note, tags, url: str, site_name: str, site_url: str) -> dict:
         "isAccessibleForFree": free,
     }
     if note.cover:
-        data["image"] = note.cover
+        data["image"] = note.cover_absolute_url
     if note.language:
         data["inLanguage"] = note.language
     if not free:
