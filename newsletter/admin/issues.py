@@ -1,6 +1,4 @@
-"""The newsletter desk: subscribers, issues (schedule, cancel, test, preview), deliveries."""
-
-import json
+"""Issues in the admin: writing, previewing, scheduling and watching a send; deliveries."""
 
 from csp.decorators import csp_replace, csp_update
 from django.contrib import admin, messages
@@ -18,83 +16,9 @@ from django.utils.translation import ngettext
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_POST
 
-from . import emails, exports, privacy, progress, tasks
-from .models import Delivery, Issue, Subscriber, WelcomeEmail
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Rows the site writes (deliveries, clicks, Stripe's mirror): shown, never added or edited.
-
-    Deleting follows Django's permissions, so that deleting a subscriber or an issue in the admin
-    takes these rows with it.
-    """
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-
-@admin.register(Subscriber)
-class SubscriberAdmin(admin.ModelAdmin):
-    list_display = ["email", "name", "status", "source", "language", "created_at", "confirmed_at"]
-    list_filter = ["status", "source", "language"]
-    search_fields = ["email", "name"]
-    readonly_fields = ["created_at", "confirmed_at", "unsubscribed_at", "hard_bounces"]
-    raw_id_fields = ["user"]
-    actions = ["export_csv", "export_personal_data", "erase_personal_data"]
-    date_hierarchy = "created_at"
-
-    @admin.action(description=_("Export selected subscribers as CSV"))
-    def export_csv(self, request, queryset):
-        response = HttpResponse(content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = 'attachment; filename="subscribers.csv"'
-        writer = exports.SafeWriter(response)
-        fields = ["email", "name", "status", "source", "language", "created_at", "confirmed_at"]
-        writer.writerow(fields)
-        for row in queryset.order_by("pk").values_list(*fields).iterator(chunk_size=2000):
-            writer.writerow(row)
-        return response
-
-    @admin.action(description=_("Download the personal data of selected subscribers (JSON)"))
-    def export_personal_data(self, request, queryset):
-        data = [privacy.export_data(s) for s in queryset.select_related("user").order_by("pk")]
-        response = HttpResponse(
-            json.dumps(data, indent=2, ensure_ascii=False),
-            content_type="application/json; charset=utf-8",
-        )
-        response["Content-Disposition"] = 'attachment; filename="subscribers-data.json"'
-        return response
-
-    @admin.action(
-        description=_("Erase the personal data of selected subscribers"),
-        permissions=["change"],
-    )
-    def erase_personal_data(self, request, queryset):
-        erased = 0
-        for subscriber in queryset:
-            if not subscriber.is_erased:
-                privacy.erase(subscriber)
-                erased += 1
-        self.message_user(
-            request,
-            ngettext(
-                "%(count)d subscriber erased; delivery counts are kept.",
-                "%(count)d subscribers erased; delivery counts are kept.",
-                erased,
-            )
-            % {"count": erased},
-            messages.SUCCESS,
-        )
-
-
-@admin.register(WelcomeEmail)
-class WelcomeEmailAdmin(admin.ModelAdmin):
-    list_display = ["subject"]
-
-    def has_add_permission(self, request):
-        return not WelcomeEmail.objects.exists()  # one welcome email
+from .. import emails, progress, tasks
+from ..models import Delivery, Issue
+from .base import ReadOnlyAdmin
 
 
 @admin.register(Issue)
@@ -292,6 +216,3 @@ class DeliveryAdmin(ReadOnlyAdmin):
     search_fields = ["subscriber__email", "message_id"]
     list_select_related = ["issue", "issue__note", "subscriber"]
     readonly_fields = [f.name for f in Delivery._meta.fields]
-
-
-from . import admin_engagement  # noqa: E402,F401

@@ -1,7 +1,4 @@
-"""Engagement in the admin, read-only: clicks on links in issues, and sign-ups per note.
-
-Imported at the end of newsletter/admin.py so the lists sit with the rest of the newsletter.
-"""
+"""Engagement in the admin, read-only: clicks on links in issues, and sign-ups per note."""
 
 from django.contrib import admin
 from django.urls import reverse
@@ -11,8 +8,8 @@ from django.utils.translation import pgettext_lazy
 
 from billing.access import paid_subscribers
 
-from .admin import ReadOnlyAdmin
-from .models import Click, NoteConversion
+from ..models import Click, NoteConversion
+from .base import ReadOnlyAdmin
 
 
 @admin.register(Click)
