@@ -64,13 +64,6 @@ def paid_subscribers(queryset: QuerySet | None = None) -> QuerySet:
     return queryset.filter(paid_condition())
 
 
-def subscriber_is_paid(subscriber) -> bool:
-    """Paid, comped, or past due within the grace period."""
-    if subscriber is None or subscriber.pk is None:
-        return False
-    return Subscriber.objects.filter(pk=subscriber.pk).filter(paid_condition()).exists()
-
-
 def reader_for_subscriber(subscriber_id: int) -> Reader:
     """The reader a subscriber is, outside a request (a private feed): one query."""
     return readers_for_subscribers([subscriber_id]).get(subscriber_id, ANONYMOUS)
@@ -132,5 +125,4 @@ __all__ = [
     "reader_for",
     "reader_for_subscriber",
     "readers_for_subscribers",
-    "subscriber_is_paid",
 ]

@@ -8,7 +8,7 @@ from billing.access import (
     can_read,
     paid_subscribers,
     reader_for,
-    subscriber_is_paid,
+    reader_for_subscriber,
 )
 from newsletter.models import Subscriber
 from notes.models import Note
@@ -34,7 +34,7 @@ def test_each_kind_of_reader_reads_what_the_rules_say(kind, rf, django_user_mode
     assert can_read(reader, notes["members"]) == (kind != "anonymous")
     assert can_read(reader, notes["paid"]) == (kind in ENTITLED)
     if kind not in ("anonymous", "staff"):
-        assert subscriber_is_paid(user.subscriber) == (kind in ENTITLED)
+        assert reader_for_subscriber(user.subscriber.pk).is_paid == (kind in ENTITLED)
 
 
 def test_the_grace_period_is_a_setting(rf, django_user_model, settings):
