@@ -2,11 +2,13 @@ from django.contrib import admin, messages
 from django.db import models, transaction
 from django.db.models import Count
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from markdownx.admin import MarkdownxModelAdmin
 
 from .caching import invalidate
+from .forms import NoteAdminForm
 from .models import Note, NoteSlugRedirect, Tag
 
 
@@ -38,7 +40,7 @@ class NoteAdmin(MarkdownxModelAdmin):
     list_filter = ["status", "visibility", "tags", "published_at"]
     search_fields = ["title", "slug", "body", "summary"]
     date_hierarchy = "published_at"
-    autocomplete_fields = ["tags"]
+    form = NoteAdminForm
     actions = ["publish", "unpublish"]
     inlines = [NoteSlugRedirectInline]
     readonly_fields = ["reading_minutes", "created_at", "updated_at"]
@@ -66,7 +68,22 @@ class NoteAdmin(MarkdownxModelAdmin):
     ]
 
     class Media:
-        css = {"all": ["css/admin-note.css"]}  # the preview's "free part ends here" divider
+        css = {"all": ["css/admin-note.css"]}  # the writing desk: editor beside its preview
+        js = ["js/admin-note.js"]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if obj.status == Note.Status.PUBLISHED and not obj.is_live:
+            self.message_user(
+                request,
+                _("“%(title)s” is scheduled: it goes live on %(when)s (%(zone)s).")
+                % {
+                    "title": obj.title,
+                    "when": date_format(timezone.localtime(obj.published_at), "DATETIME_FORMAT"),
+                    "zone": timezone.get_current_timezone_name(),
+                },
+                messages.SUCCESS,
+            )
 
     @admin.display(description=_("live"), boolean=True)
     def is_live(self, note):

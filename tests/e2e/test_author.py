@@ -31,7 +31,7 @@ def test_the_author_writes_publishes_schedules_a_send_and_sees_it_on_the_dashboa
     page.goto(live_server.url + "/admin/notes/note/add/")
     page.get_by_label("Title:", exact=True).fill("Small models")
     page.locator("textarea#id_body").fill(MARKDOWN)
-    preview = page.locator(".markdownx-preview")
+    preview = page.frame_locator("iframe.note-desk-preview")  # a frame in the site's own look
     preview.locator("h2", has_text="Why small models").wait_for()
     assert preview.locator("strong").inner_text() == "fast"
     assert preview.locator("li").all_inner_texts() == ["one", "two"]
