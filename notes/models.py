@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from markdownx.models import MarkdownxField
 
 from . import markdown as md
+from .publication import SiteSettings  # noqa: F401  (the publication's settings: a notes model)
 
 WORDS_PER_MINUTE = 230
 
