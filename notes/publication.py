@@ -146,17 +146,17 @@ class SiteSettings(models.Model):
     )
     avatar = _image_field(_("author's photo"), _("Square, shown beside your name."))
     website = models.URLField(_("website"), blank=True)
-    mastodon = models.URLField(_("Mastodon"), blank=True)
-    bluesky = models.URLField(_("Bluesky"), blank=True)
-    youtube = models.URLField(_("YouTube"), blank=True)
-    linkedin = models.URLField(_("LinkedIn"), blank=True)
-    github = models.URLField(_("GitHub"), blank=True)
+    mastodon = models.URLField("Mastodon", blank=True)
+    bluesky = models.URLField("Bluesky", blank=True)
+    youtube = models.URLField("YouTube", blank=True)
+    linkedin = models.URLField("LinkedIn", blank=True)
+    github = models.URLField("GitHub", blank=True)
     language = models.CharField(
         _("default language"),
         max_length=10,
         choices=settings.LANGUAGES,
         default=default_language,
-        help_text=_("For emails to subscribers whose language is not known."),
+        help_text=_("The language the publication is mostly written in."),
     )
     footer_text = models.TextField(
         _("footer text"),
