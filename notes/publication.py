@@ -229,10 +229,6 @@ class SiteSettings(models.Model):
         return [(str(f.verbose_name), url) for f in fields if (url := getattr(self, f.name))]
 
     @property
-    def home_url(self) -> str:
-        return settings.SITE_URL + "/"
-
-    @property
     def host(self) -> str:
         """The site's address as people say it: `example.com`."""
         return urlsplit(settings.SITE_URL).netloc
