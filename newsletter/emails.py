@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 
 from billing.access import Reader, can_read
 from notes.markdown import absolute_links, render_markdown, split_teaser, strip_paywall
+from notes.publication import SiteSettings
 
 from . import clicks, recipient_template
 from .models import Issue
@@ -96,7 +97,7 @@ def render_issue(
         "read_url": read_url,
         "pricing_url": site + reverse("billing:pricing"),
         "unsubscribe_url": site + reverse("newsletter:unsubscribe", args=[unsubscribe_token]),
-        "site_name": settings.SITE_NAME,
+        "site_name": SiteSettings.current().name,
         "site_url": site,
     }
     html = render_to_string("newsletter/email/issue.html", context)

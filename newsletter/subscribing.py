@@ -8,6 +8,8 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from notes.publication import SiteSettings
+
 from . import tokens
 from .models import Subscriber, WelcomeEmail, normalize_email
 from .tasks import send_email
@@ -57,9 +59,10 @@ def request_subscription(email: str, name: str = "", language: str = "", note=No
 
 def send_confirmation(subscriber: Subscriber) -> None:
     link = absolute(reverse("newsletter:confirm", args=[tokens.confirm_token(subscriber)]))
-    context = {"subscriber": subscriber, "confirm_url": link, "site_name": settings.SITE_NAME}
+    site = SiteSettings.current()
+    context = {"subscriber": subscriber, "confirm_url": link, "site_name": site.name}
     with translation.override(subscriber.language):
-        subject = _("Confirm your subscription to %(site)s") % {"site": settings.SITE_NAME}
+        subject = _("Confirm your subscription to %(site)s") % {"site": site.name}
         text = render_to_string("newsletter/email/confirm.txt", context)
         html = render_to_string("newsletter/email/confirm.html", context)
     send_email.delay(subscriber.email, subject, text, html)
@@ -88,21 +91,30 @@ def confirm(token: str) -> Subscriber | None:
     return subscriber
 
 
+def welcome_subject(subject: str, publication: str) -> str:
+    """The author's subject, naming the publication if it does not already (inboxes sort by it)."""
+    if publication.casefold() in subject.casefold():
+        return subject
+    return _("%(subject)s — %(publication)s") % {"subject": subject, "publication": publication}
+
+
 def send_welcome(subscriber: Subscriber) -> None:
     welcome = WelcomeEmail.current()
+    site = SiteSettings.current()
     context = {
         "subscriber": subscriber,
         "body": welcome.body,
         "unsubscribe_url": unsubscribe_url(subscriber.pk),
         "site_url": settings.SITE_URL,
-        "site_name": settings.SITE_NAME,
+        "site_name": site.name,
     }
     with translation.override(subscriber.language):
+        subject = welcome_subject(str(welcome.subject), site.name)
         text = render_to_string("newsletter/email/welcome.txt", context)
         html = render_to_string("newsletter/email/welcome.html", context)
     send_email.delay(
         subscriber.email,
-        str(welcome.subject),
+        subject,
         text,
         html,
         {"List-Unsubscribe": f"<{context['unsubscribe_url']}>"},

@@ -1,6 +1,8 @@
+from django import forms
 from django.contrib import admin, messages
 from django.db import models, transaction
 from django.db.models import Count
+from django.shortcuts import redirect
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
@@ -9,7 +11,7 @@ from markdownx.admin import MarkdownxModelAdmin
 
 from .caching import invalidate
 from .forms import NoteAdminForm
-from .models import Note, NoteSlugRedirect, Tag
+from .models import Note, NoteSlugRedirect, SiteSettings, Tag
 
 
 @admin.register(Tag)
@@ -112,3 +114,36 @@ class NoteAdmin(MarkdownxModelAdmin):
             ngettext("%(n)d note unpublished.", "%(n)d notes unpublished.", count) % {"n": count},
             messages.SUCCESS,
         )
+
+
+@admin.register(SiteSettings)
+class SiteSettingsAdmin(admin.ModelAdmin):
+    """One page for the publication: the list goes straight to it; nothing to add or delete."""
+
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+    fieldsets = [
+        (
+            _("Publication"),
+            {"fields": ["name", "description", "logo", "icon", "accent", "language"]},
+        ),
+        (_("Author"), {"fields": ["author_name", "author_bio", "avatar"]}),
+        (_("Author's links"), {"fields": SiteSettings.LINKS}),
+        (_("Footer"), {"fields": ["footer_text"]}),
+    ]
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name == "accent":
+            kwargs["widget"] = forms.TextInput(attrs={"type": "color"})  # the browser's picker
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
+
+    def has_add_permission(self, request):
+        return super().has_add_permission(request) and not SiteSettings.objects.exists()
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def changelist_view(self, request, extra_context=None):
+        site = SiteSettings.objects.first()
+        if site is None:  # first visit: the form, filled with the first-run values
+            return redirect("admin:notes_sitesettings_add")
+        return redirect("admin:notes_sitesettings_change", site.pk)

@@ -22,6 +22,7 @@ from markdownx.models import MarkdownxField
 
 from . import images
 from . import markdown as md
+from .publication import SiteSettings  # noqa: F401  (the publication's settings: a notes model)
 
 WORDS_PER_MINUTE = 230
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import icons, views
 from .caching import conditional_cached
 from .feeds import AtomNotesFeed, LatestNotesFeed, TagNotesFeed
 
@@ -15,4 +15,9 @@ urlpatterns = [
     path("feed/atom/", conditional_cached(AtomNotesFeed()), name="atom_feed"),
     path("sitemap.xml", views.sitemap, name="sitemap"),
     path("robots.txt", views.robots, name="robots"),
+    path("favicon.ico", icons.favicon, name="favicon"),
+    path("apple-touch-icon.png", icons.apple_touch_icon, name="apple_touch_icon"),
+    path("icon-<int:size>.png", icons.icon, name="icon"),
+    path("manifest.webmanifest", icons.web_manifest, name="manifest"),
+    path("theme.css", icons.theme, name="theme"),
 ]

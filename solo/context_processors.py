@@ -1,5 +1,14 @@
 from django.conf import settings
+from django.utils.functional import SimpleLazyObject, lazy
+
+from notes.publication import SiteSettings
 
 
 def site(request):
-    return {"SITE_URL": settings.SITE_URL, "SITE_NAME": settings.SITE_NAME}
+    """`site`: the publication's settings, read (one cache GET) only if the template uses them."""
+    publication = SimpleLazyObject(SiteSettings.current)
+    return {
+        "SITE_URL": settings.SITE_URL,
+        "SITE_NAME": lazy(lambda: publication.name, str)(),
+        "site": publication,
+    }

@@ -46,7 +46,7 @@ def test_reader_subscribes_confirms_and_gets_the_welcome_email(
     assert subscriber.status == Subscriber.Status.ACTIVE and subscriber.confirmed_at
 
     welcome = smtp_server.wait_for(2)[1].message
-    assert welcome["Subject"] == "Hello from the author"
+    assert welcome["Subject"] == "Hello from the author — Solo"  # names the publication
     assert "Glad you are here." in welcome.get_body(("plain",)).get_content()
     assert "/unsubscribe/" in welcome.get_body(("plain",)).get_content()
 
