@@ -19,6 +19,7 @@ from django.utils import timezone
 from newsletter.models import Subscriber
 from notes.models import Note
 
+from . import stripe_api
 from .models import Comp, Subscription
 
 
@@ -38,6 +39,12 @@ class Reader:
 
 
 ANONYMOUS = Reader()
+
+
+def payments_on() -> bool:
+    """Readers can pay (Stripe is configured). Every upgrade prompt — the paywall's plans button,
+    pricing links, the free email's upgrade link — shows only then: none leads to a dead end."""
+    return stripe_api.is_configured()
 
 
 def paid_condition(now=None) -> Exists:

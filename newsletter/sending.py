@@ -36,6 +36,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from billing.access import payments_on
 from notes.markdown import render_markdown, split_teaser, strip_paywall
 
 from . import clicks, tokens
@@ -225,7 +226,7 @@ def render_issue(
         "content_text": markdown_text,
         "teaser_only": teaser_only,
         "read_url": read_url,
-        "pricing_url": site + "/pricing/",
+        "pricing_url": site + "/pricing/" if payments_on() else "",  # no upgrade to a dead end
         "unsubscribe_url": site + reverse("newsletter:unsubscribe", args=[unsubscribe_token]),
         "site_name": settings.SITE_NAME,
         "site_url": site,
