@@ -62,3 +62,8 @@ def test_the_deliveries_chart_labels_each_issue(admin_client):
         r'<text class="dash-axis" x="[\d.]+" y="\d+" text-anchor="middle">([^<]+)</text>', chart
     )
     assert labels == ["Summer", "A very long subject about tokens", "Spring"]
+
+
+def test_every_admin_page_carries_solos_light_theme(admin_client):
+    for url in (reverse("admin:index"), "/admin/notes/note/", "/admin/billing/plan/add/"):
+        assert "/static/css/admin-theme.css" in admin_client.get(url).content.decode(), url
