@@ -4,8 +4,9 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 PYTEST_ARGS ?=
+ADDRESS ?= 127.0.0.1:8000
 
-.PHONY: install run test lint format messages clean
+.PHONY: install run serve test lint format messages clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -28,9 +29,12 @@ run: $(STAMP)
 	$(PY) manage.py migrate --noinput
 	@test -f var/.demo-seeded || ($(PY) manage.py seed_demo && touch var/.demo-seeded)
 	@$(PY) manage.py admin_password
-	@bash -c 'trap "kill 0" EXIT; \
-	  $(PY) -m celery -A solo worker --beat --loglevel=INFO --concurrency=2 & \
-	  $(PY) manage.py runserver 127.0.0.1:8000'
+	@$(PY) -m solo.devserver $(ADDRESS)
+
+# The three processes alone, without the set-up above; Ctrl-C or a SIGTERM stops them in seconds.
+serve: export DEBUG ?= true
+serve:
+	@$(PY) -m solo.devserver $(ADDRESS)
 
 # axe-core (npm, test only) for the accessibility audit; skipped quietly where npm is missing.
 node_modules/.installed-stamp: package.json

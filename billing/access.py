@@ -20,6 +20,7 @@ from django.utils import timezone
 from newsletter.models import Subscriber
 from notes.models import Note
 
+from . import stripe_api
 from .models import Comp, Subscription
 
 
@@ -48,6 +49,12 @@ def _cache_key(is_staff: bool, is_member: bool, is_paid: bool) -> str:
         return "staff"
     reader = Reader(is_member=is_member, is_paid=is_paid)
     return "+".join(v for v in Note.Visibility.values if can_read(reader, Note(visibility=v)))
+
+
+def payments_on() -> bool:
+    """Readers can pay (Stripe is configured). Every upgrade prompt — the paywall's plans button,
+    pricing links, the free email's upgrade link — shows only then: none leads to a dead end."""
+    return stripe_api.is_configured()
 
 
 def paid_condition(now=None) -> Exists:

@@ -1,9 +1,10 @@
+from django.conf import settings
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
 from newsletter.admin import ReadOnlyAdmin
 
-from . import webhooks
+from . import stripe_api, webhooks
 from .access import paid_subscribers
 from .models import Comp, Customer, Plan, StripeEvent, Subscription
 
@@ -13,6 +14,28 @@ class PlanAdmin(admin.ModelAdmin):
     list_display = ["name", "slug", "amount", "currency", "interval", "active", "order"]
     list_editable = ["active", "order"]
     prepopulated_fields = {"slug": ["name"]}
+
+    def changelist_view(self, request, extra_context=None):
+        self._warn_while_payments_are_off(request)
+        return super().changelist_view(request, extra_context)
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        self._warn_while_payments_are_off(request)
+        return super().changeform_view(request, object_id, form_url, extra_context)
+
+    def _warn_while_payments_are_off(self, request):
+        """A plan added without Stripe keys changes nothing on the site: say so, not silently."""
+        if request.method == "GET" and not (
+            stripe_api.is_configured() and settings.STRIPE_WEBHOOK_SECRET
+        ):
+            self.message_user(
+                request,
+                _(
+                    "Payments are off: set STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET, then "
+                    "restart. Until then readers see no plans and no upgrade prompts."
+                ),
+                messages.WARNING,
+            )
 
 
 @admin.register(Customer)

@@ -21,7 +21,7 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from billing.access import Reader, can_read
+from billing.access import Reader, can_read, payments_on
 from notes.markdown import absolute_links, render_markdown, split_teaser, strip_paywall
 from notes.publication import SiteSettings
 
@@ -95,7 +95,8 @@ def render_issue(
         "content_text": markdown_text,
         "teaser_only": teaser,
         "read_url": read_url,
-        "pricing_url": site + reverse("billing:pricing"),
+        # No upgrade link to a dead end while payments are off.
+        "pricing_url": site + reverse("billing:pricing") if payments_on() else "",
         "unsubscribe_url": site + reverse("newsletter:unsubscribe", args=[unsubscribe_token]),
         "site_name": SiteSettings.current().name,
         "site_url": site,

@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.utils.functional import SimpleLazyObject, lazy
 
+from billing.access import payments_on
 from notes.publication import SiteSettings
 
 
@@ -11,4 +12,5 @@ def site(request):
         "SITE_URL": settings.SITE_URL,
         "SITE_NAME": lazy(lambda: publication.name, str)(),
         "site": publication,
+        "payments_on": payments_on(),
     }

@@ -114,6 +114,12 @@ def stripe_standin_url():
 
 
 @pytest.fixture
+def payments_on(settings):
+    """Stripe keys are set (nothing calls Stripe): upgrade prompts are shown."""
+    settings.STRIPE_SECRET_KEY = SECRET_KEY
+
+
+@pytest.fixture
 def local_stripe(stripe_standin_url, settings) -> LocalStripe:
     """Stripe is configured and answered by a fresh local Stripe for this test."""
     settings.STRIPE_SECRET_KEY = SECRET_KEY

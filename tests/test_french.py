@@ -39,7 +39,7 @@ def _po_entries():
         yield context, msgid, bool(match["plural"]), msgstrs
 
 
-def test_home_page_speaks_french(client, db, settings):
+def test_home_page_speaks_french(client, db, settings, payments_on):
     settings.LANGUAGE_CODE = "fr"
     response = client.get("/", HTTP_ACCEPT_LANGUAGE="fr")
     assert response.status_code == 200

@@ -9,6 +9,7 @@ from billing.models import Subscription
 
 from .charts import charts
 from .figures import money, paid_figures, problems, subscribers_by_status, upcoming
+from .setup import checklist
 
 
 def dashboard(now=None) -> dict:
@@ -18,7 +19,10 @@ def dashboard(now=None) -> dict:
     paid = paid_figures(now)
     # The chart shows the currency bringing the most revenue (usually the only one).
     currency, main_mrr = next(iter(mrr.items()), ("", 0.0))
+    steps = checklist()
     return {
+        "setup": steps,
+        "setup_open": sum(not step.done for step in steps),
         "by_status": subscribers_by_status(),
         **paid,
         "mrr": [(code, money(cents), money(cents * 12)) for code, cents in mrr.items()],

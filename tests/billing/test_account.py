@@ -10,7 +10,9 @@ from tests.billing.readers import make_reader
 pytestmark = pytest.mark.django_db
 
 
-def test_a_paid_reader_sees_plan_status_renewal_date_and_billing(client, django_user_model):
+def test_a_paid_reader_sees_plan_status_renewal_date_and_billing(
+    client, django_user_model, payments_on
+):
     user = make_reader("paid", django_user_model)
     plan = Plan.objects.create(
         name="Monthly", slug="monthly", stripe_price_id="monthly", amount=500

@@ -58,7 +58,7 @@ def _numbers(html: str) -> list[int]:
     return [int(re.sub(r"<[^>]+>", "", cell)) for cell in cells]
 
 
-def test_the_forms_on_a_note_page_name_the_note(client, make_note, premium_body):
+def test_the_forms_on_a_note_page_name_the_note(client, make_note, premium_body, payments_on):
     public = make_note("Open letter", slug="open-letter")
     paid = make_note("Locked", slug="locked", body=premium_body, visibility=Note.Visibility.PAID)
 

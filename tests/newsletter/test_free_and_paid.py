@@ -7,7 +7,7 @@ from newsletter.models import Issue
 from tests.fixtures_newsletter import SECRET, TEASER, make_subscribers
 
 
-def test_free_variant_has_the_teaser_and_an_upgrade_link_only(premium_note):
+def test_free_variant_has_the_teaser_and_an_upgrade_link_only(premium_note, payments_on):
     issue = Issue.objects.create(note=premium_note)
     free = emails.render_issue(issue, emails.SAMPLE_READERS[emails.FREE])
     for part in (free.text, free.html):

@@ -19,7 +19,7 @@ def premium(make_note, premium_body):
 @pytest.mark.django_db
 @pytest.mark.parametrize("visibility", [Note.Visibility.PAID, Note.Visibility.MEMBERS])
 def test_anonymous_reader_gets_teaser_and_call_to_action(
-    client, make_note, premium_body, visibility
+    client, make_note, premium_body, visibility, payments_on
 ):
     note = make_note("Locked", body=premium_body, visibility=visibility)
     html = client.get(note.get_absolute_url()).content.decode()

@@ -7,7 +7,9 @@ from notes.models import Note
 
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
-def test_reader_goes_from_home_to_note_to_tag(browser_page, live_server, make_note, premium_body):
+def test_reader_goes_from_home_to_note_to_tag(
+    browser_page, live_server, make_note, premium_body, payments_on
+):
     reader_walk(browser_page, live_server, make_note, premium_body)
 
 

@@ -6,7 +6,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
-from billing.models import Comp, Customer, Subscription
+from billing.models import Comp, Customer, Plan, Subscription
 from newsletter.models import Click, Delivery, Issue, Subscriber
 from notes.caching import invalidate
 from notes.models import Note, Tag
@@ -103,6 +103,10 @@ def seed_readers(now) -> int:
     """A small list for the dashboard to show: sign-ups over 120 days, 20 paid subscriptions
     (monthly and yearly; 2 cancelled), 2 comps, three sent issues and one scheduled.
 
+    The subscriptions belong to two demo plans, inactive (their prices exist in no Stripe
+    account, so nobody is offered them), and renew or ended on a date: a demo paid reader's
+    account page shows a plan and a renewal like a real one.
+
     All at example.com, which no mail server delivers to; the scheduled issue goes out through
     whatever EMAIL_URL says when it is due (by default, files in var/mail/).
     """
@@ -124,20 +128,43 @@ def seed_readers(now) -> int:
         subscribers, ["created_at", "confirmed_at", "unsubscribed_at", "signup_note"]
     )
     active = [s for s in subscribers if s.status == Subscriber.Status.ACTIVE]
+    plans = {
+        interval: Plan.objects.get_or_create(
+            slug=f"demo-{interval}ly",
+            defaults={
+                "name": name,
+                "stripe_price_id": f"price_demo_{interval}ly",
+                "amount": amount,
+                "interval": interval,
+                "active": False,
+            },
+        )[0]
+        for interval, name, amount in [
+            ("month", "Monthly (demo)", 500),
+            ("year", "Yearly (demo)", 5000),
+        ]
+    }
     for n, reader in enumerate(active[:20]):
-        yearly = n % 4 == 0
+        plan = plans["year" if n % 4 == 0 else "month"]
+        canceled = n % 7 == 6
+        started = now - timedelta(days=rng.uniform(20, 330))
         customer = Customer.objects.create(stripe_id=f"cus_demo{n}", subscriber=reader)
         ended = n % 7 == 6
         Subscription.objects.create(
             stripe_id=f"sub_demo{n}",
             customer=customer,
             subscriber=reader,
-            status=Subscription.Status.CANCELED if ended else Subscription.Status.ACTIVE,
-            canceled_at=now - timedelta(days=n) if ended else None,
-            amount=5000 if yearly else 500,
-            currency="eur",
-            interval="year" if yearly else "month",
-            stripe_created=now - timedelta(days=rng.uniform(20, 330)),
+            status=Subscription.Status.CANCELED if canceled else Subscription.Status.ACTIVE,
+            canceled_at=now - timedelta(days=n) if canceled else None,
+            plan=plan,
+            price_id=plan.stripe_price_id,
+            amount=plan.amount,
+            currency=plan.currency,
+            interval=plan.interval,
+            stripe_created=started,
+            current_period_end=now - timedelta(days=n)
+            if canceled
+            else _next_renewal(started, plan, now),
             state_at=now,
         )
     Comp.objects.bulk_create(Comp(subscriber=s, note="demo") for s in active[20:22])
@@ -147,6 +174,12 @@ def seed_readers(now) -> int:
         note=notes[-1], status=Issue.Status.SCHEDULED, scheduled_at=now + timedelta(days=1)
     )
     return len(subscribers)
+
+
+def _next_renewal(started, plan, now):
+    """The first period end after now, periods counted from the start (30 or 365 days)."""
+    period = timedelta(days=365 if plan.interval == "year" else 30)
+    return started + period * ((now - started) // period + 1)
 
 
 def _sent_issue(note, sent_at, subscribers, rng):
