@@ -149,7 +149,6 @@ def seed_readers(now) -> int:
         canceled = n % 7 == 6
         started = now - timedelta(days=rng.uniform(20, 330))
         customer = Customer.objects.create(stripe_id=f"cus_demo{n}", subscriber=reader)
-        ended = n % 7 == 6
         Subscription.objects.create(
             stripe_id=f"sub_demo{n}",
             customer=customer,
