@@ -29,7 +29,7 @@ def test_free_subscriber_gets_a_members_only_note_in_full_without_an_upgrade_pro
 
 
 def test_free_subscriber_still_gets_only_the_teaser_of_a_paid_note(
-    db, smtp_server, django_capture_on_commit_callbacks
+    db, smtp_server, django_capture_on_commit_callbacks, payments_on
 ):
     note = make_note(slug="for-paid", visibility="paid")
     [free_reader] = make_subscribers(1)
