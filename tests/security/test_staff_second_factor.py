@@ -121,3 +121,13 @@ def test_the_author_adds_an_authenticator_and_can_still_scan_its_qr_code(client,
     client.logout()  # from now on, the password alone is not enough
     assert _sign_in_to_admin(client).status_code == 200
     assert client.get("/admin/").status_code == 302
+
+
+def test_the_editors_preview_and_upload_ask_for_the_code_like_the_admin(client, author, phone):
+    client.force_login(author)  # password only: no code given
+    for url in ("/markdownx/markdownify/", "/markdownx/upload/"):
+        response = client.post(url, {"content": "Draft *text*"})
+        assert response.status_code == 302 and "/admin/login/" in response["Location"]
+    _sign_in_to_admin(client, _code(phone))
+    preview = client.post("/markdownx/markdownify/", {"content": "Draft *text*"})
+    assert preview.status_code == 200 and "<em>text</em>" in preview.content.decode()
