@@ -173,7 +173,9 @@ class IssueAdmin(admin.ModelAdmin):
         page = redirect("admin:newsletter_issue_change", issue.pk)
         if request.method == "POST":
             with transaction.atomic():  # a double click schedules once
-                issue = Issue.objects.select_for_update().select_related("note").get(pk=pk)
+                issue = (
+                    Issue.objects.select_for_update(of=("self",)).select_related("note").get(pk=pk)
+                )
                 form = SendForm(issue, request.POST)
                 if form.is_valid():
                     tasks.schedule(issue, form.at)
