@@ -31,10 +31,6 @@ SEND_BUTTONS = {"_schedule": LATER, "_send_now": NOW}
 TEST_ADDRESSES_KEY = "newsletter_test_to"
 
 
-def _local(moment) -> str:
-    return date_format(timezone.localtime(moment), "DATETIME_FORMAT")
-
-
 @admin.register(Issue)
 class IssueAdmin(admin.ModelAdmin):
     list_display = ["__str__", "audience", "status", "scheduled_at", "progress_summary"]
@@ -59,7 +55,9 @@ class IssueAdmin(admin.ModelAdmin):
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         help_texts = {
-            "scheduled_at": _("Saving keeps the issue a draft: press Schedule to send it then.")
+            "scheduled_at": _(
+                "Saving alone sends nothing: press Schedule… below to send at this time."
+            )
         }
         return super().get_form(request, obj, change, help_texts=help_texts, **kwargs)
 
@@ -181,7 +179,10 @@ class IssueAdmin(admin.ModelAdmin):
                     tasks.schedule(issue, form.at)
             if form.is_valid():
                 if form.at:
-                    done = _("Scheduled: it will be sent at %s.") % _local(form.at)
+                    done = _("Scheduled for %(at)s (%(zone)s).") % {
+                        "at": date_format(timezone.localtime(form.at), "DATETIME_FORMAT"),
+                        "zone": timezone.get_current_timezone_name(),
+                    }
                 else:
                     done = _("Sending now.")
                 self.message_user(request, done, messages.SUCCESS)
@@ -219,9 +220,7 @@ class IssueAdmin(admin.ModelAdmin):
         else:
             issue.refresh_from_db()
             if issue.status in (Issue.Status.SENDING, Issue.Status.SENT):
-                problem = _("Sending started at %s: it can no longer be cancelled.") % _local(
-                    issue.started_at
-                )
+                problem = _("Sending has started: it can no longer be cancelled.")
             else:
                 problem = _("This issue was not scheduled: nothing to cancel.")
             self.message_user(request, problem, messages.ERROR)

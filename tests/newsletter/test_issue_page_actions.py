@@ -70,7 +70,9 @@ def test_schedule_on_the_issue_page_states_the_audience_then_schedules_at_send_a
     issue.refresh_from_db()
     assert issue.status == Issue.Status.SCHEDULED and issue.scheduled_at == at
     assert not Delivery.objects.exists()
-    assert any(m.startswith("Scheduled: it will be sent at") for m in _messages(confirmed))
+    assert any(
+        m.startswith("Scheduled for ") and m.endswith(" (UTC).") for m in _messages(confirmed)
+    )
     assert "Cancel the send" in confirmed.content.decode()
 
 
@@ -138,6 +140,23 @@ def test_send_now_after_confirming_reaches_every_reader(
     assert Delivery.objects.count() == 3
 
 
+def test_a_new_issue_goes_from_the_add_page_to_the_confirmation(admin_client, premium_note):
+    response = admin_client.post(
+        reverse("admin:newsletter_issue_add"),
+        {"note": premium_note.pk, "subject": "", "body": "", "audience": "all", "_send_now": "1"},
+    )
+    issue = Issue.objects.get()
+    assert response["Location"] == _send_url(issue) + "?when=now"
+    assert issue.status == Issue.Status.DRAFT
+
+
+def test_saving_a_send_time_alone_says_the_issue_is_still_a_draft(admin_client, premium_note):
+    issue = Issue.objects.create(note=premium_note)
+    response = _save(admin_client, issue, "_continue", at=timezone.now() + timedelta(days=1))
+    page = admin_client.get(response["Location"])
+    assert "Still a draft: nothing is sent until you press Schedule." in _messages(page)
+
+
 def test_an_unknown_send_choice_is_a_404(admin_client, premium_note):
     issue = Issue.objects.create(note=premium_note)
     assert admin_client.get(_send_url(issue) + "?when=yesterday").status_code == 404
@@ -161,9 +180,7 @@ def test_cancel_returns_a_scheduled_issue_to_draft_but_not_once_sending_started(
     assert "Cancelled: the issue is a draft again." in _messages(response)
     assert 'name="_schedule"' in response.content.decode()
 
-    Issue.objects.filter(pk=issue.pk).update(
-        status=Issue.Status.SENDING, started_at=timezone.now()
-    )
+    Issue.objects.filter(pk=issue.pk).update(status=Issue.Status.SENDING, started_at=timezone.now())
     response = admin_client.post(cancel_url, follow=True)
     issue.refresh_from_db()
     assert issue.status == Issue.Status.SENDING
@@ -250,3 +267,61 @@ def test_paid_readers_text_has_no_paywall_marker_for_a_note_written_in_a_browser
         text = message.get_body(("plain",)).get_content()
         assert TEASER in text and SECRET in text
         assert "paywall" not in text
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_the_author_schedules_cancels_and_tests_an_issue_from_its_page(
+    browser_page, live_server, smtp_server, django_user_model
+):
+    from playwright.sync_api import expect
+
+    _readers(free=2, paid=1)
+    issue = Issue.objects.create(note=make_note())
+    django_user_model.objects.create_user(
+        "author", "admin@localhost", "pw-author-1", is_staff=True, is_superuser=True
+    )
+    page = browser_page
+    issue_url = live_server.url + _change_url(issue)
+    page.goto(issue_url)
+    page.get_by_label("Username").fill("author")
+    page.get_by_label("Password").fill("pw-author-1")
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url(issue_url)
+
+    at = timezone.localtime(timezone.now() + timedelta(days=2))
+    page.locator("#id_scheduled_at_0").fill(at.strftime("%Y-%m-%d"))
+    page.locator("#id_scheduled_at_1").fill("09:30:00")
+    page.get_by_role("button", name="Schedule…").click()
+    page.wait_for_url("**/send/?when=later")
+    expect(page.locator("#audience-free")).to_have_text("2")
+    expect(page.locator("#audience-paid")).to_have_text("1")
+    expect(page.locator("#audience-whole")).to_have_text("1")
+    expect(page.locator("#audience-teaser")).to_have_text("2")
+    page.get_by_role("button", name="Yes, schedule it").click()
+    page.wait_for_url(issue_url)
+    expect(page.locator(".field-status .readonly")).to_have_text("Scheduled")
+    expect(page.locator("#issue-send")).to_contain_text("Scheduled for")
+
+    page.get_by_role("button", name="Cancel the send").click()
+    expect(page.locator(".messagelist")).to_contain_text("the issue is a draft again")
+    expect(page.locator(".field-status .readonly")).to_have_text("Draft")
+
+    # The account's address is not a real one: the author types two.
+    addresses = page.get_by_label("Test addresses")
+    expect(addresses).to_have_value("")
+    addresses.fill("ana@example.com, bo@example.org")
+    page.get_by_role("button", name="Send a test").click()
+    expect(page.locator(".messagelist")).to_contain_text(
+        "Test sent to ana@example.com, bo@example.org (free and paid versions)."
+    )
+    received = smtp_server.wait_for(4)
+    texts = {
+        (m.rcpt_tos[0], m.message["Subject"]): m.message.get_body(("plain",)).get_content()
+        for m in received
+    }
+    for to in ("ana@example.com", "bo@example.org"):
+        free = texts[(to, "[Test, free version] Weekly notes")]
+        paid = texts[(to, "[Test, paid version] Weekly notes")]
+        assert TEASER in free and SECRET not in free
+        assert SECRET in paid and "paywall" not in paid
