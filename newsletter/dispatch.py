@@ -3,7 +3,9 @@
 - `dispatch_due()` takes due issues under a row lock and snapshots each audience into Delivery
   rows, one per (issue, subscriber) under a unique constraint;
 - `requeue_stale()` gives rows claimed by a dead worker, or queued with their task lost, back;
-- `finish_if_done()` marks an issue sent once no row is left to send.
+- `finish_if_done()` marks an issue sent once no row is left to send;
+- `audience_counts()` says, before a send, who it would reach and who gets the whole note;
+- `cancel()` returns a scheduled issue to draft, as long as its send has not started.
 
 Nothing here talks to Celery: these functions return the batches to send, and `newsletter.tasks`
 queues them, so the rules stay plain functions and the imports point one way (tasks → dispatch).
@@ -16,11 +18,12 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet
 from django.utils import timezone
 
-from billing.access import paid_subscribers
+from billing.access import paid_condition, paid_subscribers
 
+from . import emails
 from .models import Delivery, Issue, Subscriber
 
 
@@ -41,12 +44,57 @@ def audience(issue: Issue) -> QuerySet:
     return active
 
 
+@dataclass(frozen=True)
+class AudienceCounts:
+    """Who an issue would reach now: free and paid readers, and who gets the whole note."""
+
+    free: int
+    paid: int
+    free_get_all: bool  # free readers may read the note in full (or the issue has no note)
+    paid_get_all: bool
+
+    @property
+    def total(self) -> int:
+        return self.free + self.paid
+
+    @property
+    def whole(self) -> int:
+        return self.free * self.free_get_all + self.paid * self.paid_get_all
+
+    @property
+    def teaser(self) -> int:
+        return self.total - self.whole
+
+
+def audience_counts(issue: Issue) -> AudienceCounts:
+    """The audience as the send would snapshot it now, counted in one query; what each kind of
+    reader gets is the access rule's answer for that kind (premium text never leaks)."""
+    counts = audience(issue).aggregate(total=Count("pk"), paid=Count("pk", filter=paid_condition()))
+    return AudienceCounts(
+        free=counts["total"] - counts["paid"],
+        paid=counts["paid"],
+        free_get_all=not emails.teaser_only(issue, emails.SAMPLE_READERS[emails.FREE]),
+        paid_get_all=not emails.teaser_only(issue, emails.SAMPLE_READERS[emails.PAID]),
+    )
+
+
 def schedule(issue: Issue, at=None) -> bool:
     """Schedule an issue (now when `at` is None). True when it is due already."""
     issue.scheduled_at = at or timezone.now()
     issue.status = Issue.Status.SCHEDULED
     issue.save()
     return issue.scheduled_at <= timezone.now()
+
+
+def cancel(issue: Issue) -> bool:
+    """Back to draft if still scheduled. False once the dispatcher has started sending it: the
+    update waits for the dispatcher's row lock, then finds the issue no longer scheduled."""
+    cancelled = Issue.objects.filter(pk=issue.pk, status=Issue.Status.SCHEDULED).update(
+        status=Issue.Status.DRAFT
+    )
+    if cancelled:
+        issue.status = Issue.Status.DRAFT
+    return bool(cancelled)
 
 
 def snapshot(issue: Issue) -> int:

@@ -302,11 +302,13 @@ def _text_blocks(html: str) -> str:
 
 
 def strip_paywall(text: str) -> str:
-    """The whole body without the marker line (the full text a paid reader gets)."""
-    if not _PAYWALL_LINE.search(text or ""):
-        return text or ""
-    before, after = split_teaser(text)
-    return f"{before}\n\n{after}".strip()
+    """The whole body without the marker line (the full text a paid reader gets).
+
+    Found on the normalised text, as render_note finds it: a body saved from a browser's form
+    has CRLF line ends, which the marker's pattern alone would miss.
+    """
+    marked = _split_at_marker(_normalise(text or ""))
+    return "\n\n".join(marked).strip() if marked else text or ""
 
 
 _SITE_PATH = re.compile(r'(\s(?:src|href)=")(/(?!/))')

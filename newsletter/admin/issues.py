@@ -1,24 +1,34 @@
 """Issues in the admin: writing, previewing, scheduling and watching a send; deliveries."""
 
+import smtplib
+
 from csp.decorators import csp_replace, csp_update
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.decorators import method_decorator
+from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_POST
 
-from .. import emails, progress, tasks
+from .. import dispatch, emails, progress, tasks
 from ..models import Delivery, Issue
 from .base import ReadOnlyAdmin
+from .issue_forms import LATER, NOW, SendForm, TestAddressesForm, is_real_address
+
+# The buttons beside Save that save the issue, then ask to confirm the send.
+SEND_BUTTONS = {"_schedule": LATER, "_send_now": NOW}
+# The test addresses the author last used, offered again on the next test.
+TEST_ADDRESSES_KEY = "newsletter_test_to"
 
 
 @admin.register(Issue)
@@ -42,6 +52,14 @@ class IssueAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("note")
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        help_texts = {
+            "scheduled_at": _(
+                "Saving alone sends nothing: press Schedule… below to send at this time."
+            )
+        }
+        return super().get_form(request, obj, change, help_texts=help_texts, **kwargs)
 
     def get_changelist_instance(self, request):
         """The list's page of issues, each with its delivery counts (one query for the page)."""
@@ -88,6 +106,8 @@ class IssueAdmin(admin.ModelAdmin):
             path("<int:pk>/preview/", view(self.previews_view), name="newsletter_issue_previews"),
             path("<int:pk>/progress/", view(self.progress_view), name="newsletter_issue_progress"),
             path("<int:pk>/send-test/", view(self.send_test_view), name="newsletter_issue_test"),
+            path("<int:pk>/send/", view(self.send_view), name="newsletter_issue_send"),
+            path("<int:pk>/cancel/", view(self.cancel_view), name="newsletter_issue_cancel"),
             *super().get_urls(),
         ]
 
@@ -116,7 +136,95 @@ class IssueAdmin(admin.ModelAdmin):
         if issue is not None and self.has_view_permission(request, issue):
             extra_context.update(self._progress_context(request, issue))
             extra_context["link_clicks"] = progress.link_clicks(issue)
+            extra_context["test_to"] = self._test_to(request)
         return super().change_view(request, object_id, form_url, extra_context)
+
+    def response_add(self, request, obj, post_url_continue=None):
+        return self._confirm_send(request, obj) or super().response_add(
+            request, obj, post_url_continue
+        )
+
+    def response_change(self, request, obj):
+        if response := self._confirm_send(request, obj):
+            return response
+        if obj.status == Issue.Status.DRAFT and obj.scheduled_at:
+            self.message_user(
+                request,
+                _("Still a draft: nothing is sent until you press Schedule."),
+                messages.WARNING,
+            )
+        return super().response_change(request, obj)
+
+    def _confirm_send(self, request, issue):
+        """Schedule… and Send now… save the issue first, then ask to confirm."""
+        for button, when in SEND_BUTTONS.items():
+            if button in request.POST:
+                url = reverse("admin:newsletter_issue_send", args=[issue.pk])
+                return redirect(f"{url}?when={when}")
+        return None
+
+    def send_view(self, request, pk):
+        """GET: who the send would reach and what they get, to confirm; POST: schedule or send."""
+        issue = self._issue_or_404(request, pk)
+        if not self.has_change_permission(request, issue):
+            raise PermissionDenied
+        page = redirect("admin:newsletter_issue_change", issue.pk)
+        if request.method == "POST":
+            with transaction.atomic():  # a double click schedules once
+                issue = (
+                    Issue.objects.select_for_update(of=("self",)).select_related("note").get(pk=pk)
+                )
+                form = SendForm(issue, request.POST)
+                if form.is_valid():
+                    tasks.schedule(issue, form.at)
+            if form.is_valid():
+                if form.at:
+                    done = _("Scheduled for %(at)s (%(zone)s).") % {
+                        "at": date_format(timezone.localtime(form.at), "DATETIME_FORMAT"),
+                        "zone": timezone.get_current_timezone_name(),
+                    }
+                else:
+                    done = _("Sending now.")
+                self.message_user(request, done, messages.SUCCESS)
+                return page
+        else:
+            form = SendForm(issue, request.GET)
+        if not form.is_valid():
+            if "when" in form.errors:
+                raise Http404  # not a button of the page
+            for error in form.non_field_errors():
+                self.message_user(request, error, messages.ERROR)
+            return page
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "original": issue,
+            "title": _("Schedule “%s”?") % issue if form.at else _("Send “%s” now?") % issue,
+            "when": form.cleaned_data["when"],
+            "at": form.at,
+            "counts": dispatch.audience_counts(issue),
+            "has_note": issue.note_id is not None,
+        }
+        return TemplateResponse(request, "admin/newsletter/issue/send_confirm.html", context)
+
+    @method_decorator(require_POST)
+    def cancel_view(self, request, pk):
+        """A scheduled issue back to draft; once its send has started, it goes on."""
+        issue = self._issue_or_404(request, pk)
+        if not self.has_change_permission(request, issue):
+            raise PermissionDenied
+        if dispatch.cancel(issue):
+            self.message_user(
+                request, _("Cancelled: the issue is a draft again."), messages.SUCCESS
+            )
+        else:
+            issue.refresh_from_db()
+            if issue.status in (Issue.Status.SENDING, Issue.Status.SENT):
+                problem = _("Sending has started: it can no longer be cancelled.")
+            else:
+                problem = _("This issue was not scheduled: nothing to cancel.")
+            self.message_user(request, problem, messages.ERROR)
+        return redirect("admin:newsletter_issue_change", issue.pk)
 
     def progress_view(self, request, pk):
         """The progress panel alone, fetched every few seconds by the issue page while sending."""
@@ -158,28 +266,57 @@ class IssueAdmin(admin.ModelAdmin):
             "subject": issue.get_subject(),
             "variants": variants,
             "has_change_permission": self.has_change_permission(request, issue),
+            "test_to": self._test_to(request),
         }
         return TemplateResponse(request, "admin/newsletter/issue/preview.html", context)
 
     @method_decorator(require_POST)
     def send_test_view(self, request, pk):
-        """Both variants to the signed-in author's address; back to the page the button was on."""
+        """The variants the audience gets, to the addresses given; back to the button's page."""
         issue = self._issue_or_404(request, pk)
         if not self.has_change_permission(request, issue):
             raise PermissionDenied
-        self._send_tests(request, [issue])
+        self._send_tests(request, [issue], request.POST.get("to"))
         back = "previews" if request.POST.get("next") == "preview" else "change"
         return redirect(f"admin:newsletter_issue_{back}", issue.pk)
 
-    def _send_tests(self, request, issues) -> None:
-        if not request.user.email:
+    def _test_to(self, request) -> str:
+        """The addresses offered for a test: the last ones used, else the author's own if real."""
+        email = request.user.email
+        return request.session.get(TEST_ADDRESSES_KEY) or (email if is_real_address(email) else "")
+
+    def _send_tests(self, request, issues, to: str | None = None) -> None:
+        """Tests to `to`, or to the author's own address (the list's action has no field)."""
+        if to is None and not request.user.email:
             self.message_user(request, _("Your account has no email address."), messages.ERROR)
             return
-        for issue in issues:
-            for variant in (emails.FREE, emails.PAID):
-                emails.send_test(issue, request.user.email, variant)
+        form = TestAddressesForm({"to": request.user.email if to is None else to})
+        if not form.is_valid():
+            for error in form.errors["to"]:
+                self.message_user(request, error, messages.ERROR)
+            return
+        addresses = form.cleaned_data["to"]
+        # Sent during the request, unlike real sends: a few messages, and the author waits to
+        # hear whether the mail server took them.
+        sent = set()
+        try:
+            for issue in issues:
+                sent.update(emails.send_test(issue, addresses))
+        except (smtplib.SMTPException, OSError) as error:
+            self.message_user(
+                request, _("The mail server did not take the test: %s") % error, messages.ERROR
+            )
+            return
+        request.session[TEST_ADDRESSES_KEY] = ", ".join(addresses)
+        versions = {
+            (emails.FREE, emails.PAID): _("free and paid versions"),
+            (emails.FREE,): _("free version"),
+            (emails.PAID,): _("paid version"),
+        }
         self.message_user(
-            request, _("Test sent to %s (free and paid versions).") % request.user.email
+            request,
+            _("Test sent to %(to)s (%(versions)s).")
+            % {"to": ", ".join(addresses), "versions": versions[tuple(sorted(sent))]},
         )
 
     @admin.action(description=_("Schedule (at its send time, or now)"))
