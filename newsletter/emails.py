@@ -84,7 +84,7 @@ def render_issue(
         content_html = note.teaser_html if teaser else note.body_html
         read_url = site + note.get_absolute_url()
     else:
-        markdown_text = issue.body
+        markdown_text = strip_paywall(issue.body)
         content_html = render_markdown(issue.body)
         read_url = site + reverse("notes:home")
     context = {

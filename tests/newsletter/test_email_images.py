@@ -1,7 +1,9 @@
 """An issue is read in a mail client, far from the site: its images and links must carry the
 site's address, or the reader sees broken pictures."""
 
+from billing.access import ANONYMOUS
 from newsletter import tasks
+from newsletter.emails import render_issue
 from newsletter.models import Issue
 from notes.models import Note
 from tests.fixtures_newsletter import make_subscribers
@@ -30,3 +32,10 @@ def test_an_uploaded_cover_is_shared_with_its_full_address():
     note = Note(title="Cover", slug="cover")
     note.cover_image.name = "covers/heron-1600x900.jpg"
     assert note.cover_absolute_url == "http://testserver/media/covers/heron-1600x900.jpg"
+
+
+def test_an_issue_written_in_place_shows_no_paywall_marker_in_its_text(db):
+    issue = Issue.objects.create(subject="News", body="Hello.\r\n\r\n<!-- paywall -->\r\n\r\nMore.")
+    rendered = render_issue(issue, ANONYMOUS)
+    assert "Hello." in rendered.text and "More." in rendered.text
+    assert "paywall" not in rendered.text
