@@ -3,13 +3,15 @@
 The title (never any of the note's text: premium text never leaks), the publication's name in its
 accent colour, and the author's photo or initial. Drawn once per version of the note and of the
 site's look, and kept in the media storage under that version, so a web process draws each
-picture once whatever the traffic. Fonts: Pillow's own scalable default (DejaVu Sans), so the
-repository carries no font file.
+picture once whatever the traffic. Fonts: the site's own (Fontsource files in static/fonts, which
+Pillow reads as they are), so the picture looks like the pages; their latin subset covers French.
 """
 
 import io
 import logging
+from functools import lru_cache
 
+from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from PIL import Image, ImageDraw, ImageFont, ImageOps
@@ -22,10 +24,26 @@ logger = logging.getLogger(__name__)
 MARGIN = 80
 BAND = 24  # the accent stripe along the left edge
 AVATAR = 96
-TITLE_SIZES = (72, 60, 50)  # the largest that fits in TITLE_LINES lines
-TITLE_LINES = 4
+NAME_SIZE, AUTHOR_SIZE = 36, 32
+TITLE_SIZES = (72, 60, 52, 44)  # the largest at which the whole title fits
+LEADING = 1.15
+# The title's box: below the publication's name, above the author's line.
+TITLE_TOP = MARGIN + NAME_SIZE + 40
+TITLE_BOTTOM = PREVIEW_HEIGHT - MARGIN - AVATAR - 32
 INK = "#1d1d1f"
 MUTED = "#55565b"
+FONTS = settings.BASE_DIR / "static" / "fonts"
+SERIF = FONTS / "source-serif-4-latin-700-normal.woff2"  # the title, as on the note's page
+SANS = FONTS / "source-sans-3-latin-600-normal.woff2"  # the publication's and author's names
+
+
+@lru_cache(maxsize=16)
+def _font(path, size: int):
+    try:
+        return ImageFont.truetype(path, size)
+    except OSError:  # a font file gone missing must not cost a picture
+        logger.warning("font %s unreadable, using Pillow's default", path)
+        return ImageFont.load_default(size=size)
 
 
 def _wrap(text: str, font, width: float, max_lines: int) -> list[str] | None:
@@ -51,13 +69,14 @@ def _wrap(text: str, font, width: float, max_lines: int) -> list[str] | None:
 
 
 def _title_lines(title: str, width: float):
-    """The title at the largest size that fits; at the smallest, cut with an ellipsis."""
+    """The title at the largest size that fits its box; at the smallest, cut with an ellipsis."""
     for size in TITLE_SIZES:
-        font = ImageFont.load_default(size=size)
-        lines = _wrap(title, font, width, TITLE_LINES)
+        font = _font(SERIF, size)
+        max_lines = int((TITLE_BOTTOM - TITLE_TOP) // (size * LEADING))
+        lines = _wrap(title, font, width, max_lines)
         if lines is not None:
             return font, lines
-    lines = _wrap(title, font, width, 1_000)[:TITLE_LINES]
+    lines = _wrap(title, font, width, 1_000)[:max_lines]
     last = lines[-1]
     while last and font.getlength(last + "…") > width:
         last = last[:-1]
@@ -82,7 +101,7 @@ def _avatar(site: SiteSettings) -> Image.Image:
     if picture is None:
         picture = Image.new("RGB", (AVATAR, AVATAR), site.accent)
         initial = (site.author_name.strip()[:1] or site.initial).upper()
-        font = ImageFont.load_default(size=AVATAR // 2)
+        font = _font(SANS, AVATAR // 2)
         ImageDraw.Draw(picture).text(
             (AVATAR / 2, AVATAR / 2), initial, fill="#ffffff", font=font, anchor="mm"
         )
@@ -97,11 +116,12 @@ def draw(note, site: SiteSettings) -> bytes:
     pen.rectangle((0, 0, BAND - 1, PREVIEW_HEIGHT), fill=site.accent)
     left, width = MARGIN + BAND, PREVIEW_WIDTH - 2 * MARGIN - BAND
 
-    pen.text((left, MARGIN), site.name, fill=site.accent, font=ImageFont.load_default(size=36))
+    name_font = _font(SANS, NAME_SIZE)
+    pen.text((left, MARGIN), site.name, fill=site.accent, font=name_font)
 
     font, lines = _title_lines(note.page_title, width)
-    line_height = round(font.size * 1.2)
-    top = (PREVIEW_HEIGHT - line_height * len(lines)) / 2
+    line_height = round(font.size * LEADING)
+    top = (TITLE_TOP + TITLE_BOTTOM - line_height * len(lines)) / 2
     for i, line in enumerate(lines):
         pen.text((left, top + i * line_height), line, fill=INK, font=font)
 
@@ -112,7 +132,7 @@ def draw(note, site: SiteSettings) -> bytes:
         (left + AVATAR + 24, bottom + AVATAR / 2),
         site.author_name,
         fill=MUTED,
-        font=ImageFont.load_default(size=32),
+        font=_font(SANS, AUTHOR_SIZE),
         anchor="lm",
     )
     out = io.BytesIO()
