@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from notes.models import Note
 from notes.publication import SiteSettings
+from tests.e2e.conftest import axe_violations, serious
 
 
 def in_year(year: int) -> datetime:
@@ -178,3 +179,25 @@ def test_new_pages_run_the_same_queries_for_3_or_30_notes(
     cache.clear()
     with django_assert_num_queries(len(few)):
         assert client.get(url).status_code == 200
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_new_pages_have_no_serious_accessibility_violation_light_or_dark(
+    browser_page, live_server, make_note, settings
+):
+    settings.SITE_URL = live_server.url
+    author()
+    make_note("Counting tokens", slug="counting-tokens", tags=["AI"], published_at=in_year(2024))
+    make_note("Older", tags=["AI", "Python"], published_at=in_year(2023))
+    page = browser_page
+    found = {}
+    for path in ("/about/", "/tags/", "/archive/", "/nowhere/", "/notes/counting-tokens/"):
+        response = page.goto(live_server.url + path)
+        assert response.status == (404 if path == "/nowhere/" else 200), path
+        found[f"{path} (light)"] = serious(axe_violations(page))
+        page.emulate_media(color_scheme="dark")
+        found[f"{path} (dark)"] = serious(axe_violations(page, rules=["color-contrast"]))
+        page.emulate_media(color_scheme="light")
+    assert {where: bad for where, bad in found.items() if bad} == {}
+    assert len(found) == 10
