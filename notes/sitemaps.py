@@ -24,10 +24,12 @@ class TagSitemap(Sitemap):
 
 
 class HomeSitemap(Sitemap):
+    """The home page and the other pages that list or present the publication."""
+
     changefreq = "daily"
 
     def items(self):
-        return ["notes:home"]
+        return ["notes:home", "notes:about", "notes:tags", "notes:archive"]
 
     def location(self, item):
         return reverse(item)

@@ -51,6 +51,8 @@ def test_sitemap_lists_published_notes_and_tags_only(client, notes):
     assert "http://testserver/tags/python/" in locs
     assert not any("draft" in loc for loc in locs)
     assert "http://testserver/" in locs
+    for page in ("about/", "tags/", "archive/"):  # crawlers find the author and the whole archive
+        assert f"http://testserver/{page}" in locs
 
 
 @pytest.mark.django_db
