@@ -74,9 +74,8 @@ def test_the_authors_day_from_a_dropped_image_to_both_versions_of_the_test_email
     page.locator("#id_published_at_0").fill(live_at.strftime("%Y-%m-%d"))
     page.locator("#id_published_at_1").fill(live_at.strftime("%H:%M:%S"))
     page.get_by_role("button", name="Save", exact=True).click()
-    expect(page.locator(".messagelist .success", has_text="is scheduled")).to_contain_text(
-        f"goes live on {date_format(live_at, 'DATETIME_FORMAT')} ({timezone.get_current_timezone_name()})"
-    )
+    when = f"{date_format(live_at, 'DATETIME_FORMAT')} ({timezone.get_current_timezone_name()})"
+    expect(page.locator(".messagelist .success")).to_contain_text(f"goes live on {when}")
     note = Note.objects.get()
     reader = page.context.browser.new_context()  # an anonymous reader
     public = reader.new_page()
@@ -151,4 +150,5 @@ def test_the_authors_day_from_a_dropped_image_to_both_versions_of_the_test_email
         # The photo in the email is an absolute address that answers.
         [email_src] = re.findall(r'<img[^>]+src="([^"]+)"', paid_html)
         assert email_src.startswith(live_server.url + "/media/notes/")
+        assert f"![]({email_src})" in paid_text  # the same photo, for a plain-text reader
         assert page.context.request.get(email_src).status == 200
