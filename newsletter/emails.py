@@ -22,7 +22,13 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from billing.access import Reader, can_read, payments_on
-from notes.markdown import absolute_links, render_markdown, split_teaser, strip_paywall
+from notes.markdown import (
+    absolute_links,
+    absolute_markdown_links,
+    render_markdown,
+    split_teaser,
+    strip_paywall,
+)
 from notes.publication import SiteSettings
 
 from . import clicks, recipient_template
@@ -92,7 +98,7 @@ def render_issue(
         "subject": issue.get_subject(),
         "title": note.title if note else issue.get_subject(),
         "content_html": absolute_links(content_html, site),
-        "content_text": markdown_text,
+        "content_text": absolute_markdown_links(markdown_text, site),
         "teaser_only": teaser,
         "read_url": read_url,
         # No upgrade link to a dead end while payments are off.

@@ -335,6 +335,17 @@ def absolute_links(html: str, site_url: str) -> str:
     )
 
 
+# A site path in Markdown: an inline link or image `](/…)`, or a reference `[label]: /…`.
+_MARKDOWN_SITE_PATH = re.compile(r"(\]\(\s*<?|^ {0,3}\[[^\]\n]+\]:[ \t]*<?)(/(?!/))", re.M)
+
+
+def absolute_markdown_links(text: str, site_url: str) -> str:
+    """Markdown with this site's own addresses made absolute: the plain-text part of an email
+    is the note's Markdown, and `/media/…` means nothing in a mail client."""
+    site = site_url.rstrip("/")
+    return _MARKDOWN_SITE_PATH.sub(lambda m: m.group(1) + site + m.group(2), text)
+
+
 def fold_accents(text: str) -> str:
     """`Monétisation à l'œil` → `Monetisation a l'oeil`: for slugs and accent-blind search."""
     text = text.replace("œ", "oe").replace("Œ", "OE").replace("æ", "ae").replace("Æ", "AE")

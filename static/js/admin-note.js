@@ -1,5 +1,6 @@
 // The note editor (templates/admin/notes/body_widget.html): the preview in the site's own look,
-// the "Insert paywall here" button, and a warning before leaving with unsaved changes.
+// the "Insert paywall here" button, the caret after a dropped image, and a warning before leaving
+// with unsaved changes.
 "use strict";
 
 document.addEventListener("DOMContentLoaded", () => {
@@ -45,5 +46,15 @@ document.addEventListener("DOMContentLoaded", () => {
   form.addEventListener("submit", () => { dirty = false; });
   window.addEventListener("beforeunload", (event) => {
     if (dirty) event.preventDefault();
+  });
+
+  // markdownx inserts a dropped or pasted image by rewriting the whole text, which sends the caret
+  // to the very end (and fires no "input"): put the caret just after the image, where the author
+  // goes on writing, and count the image as unsaved work.
+  markdownx.addEventListener("markdownx.fileUploadEnd", (event) => {
+    const code = event.detail[0].image_code;
+    const at = editor.value.indexOf(code);  // each upload has a name of its own
+    if (at >= 0) editor.setSelectionRange(at + code.length, at + code.length);
+    dirty = true;
   });
 });

@@ -24,10 +24,11 @@ class Screenshots:
         for old in folder.glob("*.png"):  # a re-run replaces the last run's pictures
             old.unlink()
 
-    def __call__(self, step: str) -> Path:
+    def __call__(self, step: str, page=None) -> Path:
+        """A picture of the test's page, or of `page` (another reader's, in the same flow)."""
         self.count += 1
         path = self.folder / f"{self.count:02d}-{step}.png"
-        self.page.screenshot(path=str(path), full_page=True)
+        (page or self.page).screenshot(path=str(path), full_page=True)
         return path
 
 

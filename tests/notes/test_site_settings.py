@@ -84,8 +84,8 @@ def test_author_renames_the_publication_and_readers_see_the_new_look_at_once(
     theme = client.get(reverse("notes:theme")).content.decode()
     assert "--accent: #7a1f5c;" in theme
 
-    issue = Issue.objects.create(note=note)
-    emails.send_test(issue, "awa@example.com", emails.FREE)
+    issue = Issue.objects.create(note=note, audience=Issue.Audience.FREE)
+    emails.send_test(issue, ["awa@example.com"])
     [message] = mail.outbox
     html = message.alternatives[0][0]
     assert 'src="http://testserver/media/site/logo' in html and 'alt="Les Carnets' in html

@@ -2,12 +2,14 @@
 a phone) in the site's look, the paywall button, tags typed by name, the go-live message, and a
 warning before leaving unsaved text."""
 
+import re
 from datetime import timedelta
 
 import pytest
 from django.utils import timezone
 
 from notes.models import Note, Tag
+from tests.support.browser import drop_file, photo_jpeg
 
 
 @pytest.fixture
@@ -124,4 +126,31 @@ def test_leaving_unsaved_text_asks_first_and_saving_does_not(desk, live_server):
     assert desk.url.endswith("/admin/notes/note/add/")  # stayed: the text is still there
     desk.get_by_role("button", name="Save", exact=True).click()
     desk.locator(".messagelist .success").first.wait_for()
+    assert dialogs == ["beforeunload"]
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_typing_after_dropping_an_image_goes_right_after_the_image_and_leaving_asks_first(
+    desk, settings, tmp_path
+):
+    from playwright.sync_api import expect
+
+    settings.MEDIA_ROOT = tmp_path
+    body = desk.locator("textarea#id_body")
+    body.fill("First paragraph.\n\nLast paragraph.")
+    body.evaluate("el => el.setSelectionRange(18, 18)")  # the empty line between the two
+    drop_file(desk, body, "photo.jpg", "image/jpeg", photo_jpeg(800, 600))
+    expect(body).to_have_value(re.compile(r"!\[\]\(/media/notes/\S+\.jpg\)"))
+    desk.keyboard.type(" A caption.")
+    image = re.search(r"!\[\]\(\S+\)", body.input_value())[0]
+    assert body.input_value() == f"First paragraph.\n\n{image} A caption.Last paragraph."
+    # The dropped image is unsaved work too, even before any key is pressed.
+    desk.goto(desk.url)  # a fresh, empty note
+    dialogs = []
+    desk.on("dialog", lambda dialog: (dialogs.append(dialog.type), dialog.dismiss()))
+    drop_file(desk, desk.locator("textarea#id_body"), "photo.jpg", "image/jpeg", photo_jpeg(80, 60))
+    expect(desk.locator("textarea#id_body")).to_have_value(re.compile(r"^!\[\]"))
+    desk.get_by_role("link", name="Home", exact=True).click()
+    desk.wait_for_timeout(500)
     assert dialogs == ["beforeunload"]
