@@ -135,6 +135,16 @@ def no_sideways_scroll(page) -> bool:
     return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
 
 
+def layout_shift(page) -> float:
+    """The page's cumulative layout shift so far (fonts swapping in, images without a size)."""
+    return page.evaluate(
+        """() => new Promise(resolve => new PerformanceObserver((list, observer) => {
+            observer.disconnect();
+            resolve(list.getEntries().reduce((sum, entry) => sum + entry.value, 0));
+        }).observe({type: "layout-shift", buffered: true}) || setTimeout(() => resolve(0), 500))"""
+    )
+
+
 def loaded(locator) -> bool:
     return locator.is_visible() and locator.evaluate("img => img.complete && img.naturalWidth > 0")
 
@@ -150,6 +160,7 @@ def test_home_note_and_paywall_read_well_on_a_phone_and_a_desktop(
 
     def shoot(name):
         assert no_sideways_scroll(page), f"{name} scrolls sideways at {width} px"
+        assert layout_shift(page) == 0, f"{name} moves while it loads"
         page.screenshot(path=str(SHOTS / f"{name}-{width}.png"), full_page=True)
 
     page.goto(live_server.url + "/")
@@ -219,5 +230,7 @@ def test_sign_out_does_not_look_like_manage_billing(page, live_server, payments_
     newsletter = page.get_by_role("button", name="Stop the newsletter").evaluate(look)
     sign_out = page.get_by_role("button", name="Sign out").evaluate(look)
     assert billing[0] != "rgba(0, 0, 0, 0)"  # primary: filled with the accent
-    assert newsletter[0] == "rgba(0, 0, 0, 0)" and newsletter[1] == billing[0]  # secondary: outlined
+    assert (
+        newsletter[0] == "rgba(0, 0, 0, 0)" and newsletter[1] == billing[0]
+    )  # secondary: outlined
     assert sign_out == ["rgba(0, 0, 0, 0)", "rgba(0, 0, 0, 0)"]  # quiet: neither fill nor border
