@@ -1,0 +1,100 @@
+"""Weight of the home page as a phone downloads it, images aside. Run by hand, not in CI:
+
+    .venv/bin/python bench/weight.py [--path /] [--budget 60]
+
+Loads the demo content (`seed_demo`) into a throw-away SQLite database, serves the site with
+`runserver`, opens the page in headless Chromium at 390 px and lists every response the page
+needed except images: HTML, CSS and fonts. Text is counted gzipped (level 9, as whitenoise
+stores it); WOFF2 fonts as they are, since they are compressed already. Exits 1 over budget.
+"""
+
+import argparse
+import gzip
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+from playwright.sync_api import sync_playwright
+
+ROOT = Path(__file__).resolve().parent.parent
+PORT = 8109
+BASE = f"http://127.0.0.1:{PORT}"
+
+
+def serve(folder: Path) -> subprocess.Popen:
+    env = {
+        **os.environ,
+        "DEBUG": "true",
+        "SECRET_KEY": "bench-weight-not-secret",
+        "DATABASE_URL": f"sqlite:///{folder / 'db.sqlite3'}",
+        "SITE_URL": BASE,
+    }
+    env.pop("REDIS_URL", None)  # a local-memory cache: nothing shared to set up
+    manage = [sys.executable, str(ROOT / "manage.py")]
+    for command in (["migrate", "--verbosity", "0"], ["seed_demo"]):
+        subprocess.run(manage + command, env=env, cwd=ROOT, check=True, capture_output=True)
+    server = subprocess.Popen(
+        manage + ["runserver", "--noreload", f"127.0.0.1:{PORT}"],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    for _ in range(100):
+        try:
+            urllib.request.urlopen(BASE + "/healthz", timeout=1)
+            return server
+        except OSError:
+            time.sleep(0.1)
+    server.kill()
+    raise SystemExit("the server did not start")
+
+
+def weigh(path: str) -> list[tuple[str, str, int, int]]:
+    """(kind, address, bytes, bytes on the wire) of each non-image response of the page."""
+    found = []
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=shutil.which("chromium"))
+        page = browser.new_page(viewport={"width": 390, "height": 844})
+        page.on("requestfinished", lambda request: found.append(request))
+        page.goto(BASE + path, wait_until="networkidle")
+        rows = []
+        for request in found:
+            kind = request.resource_type
+            if kind == "image":
+                continue
+            body = request.response().body()
+            wire = len(body) if kind == "font" else len(gzip.compress(body, 9))
+            rows.append((kind, request.url.removeprefix(BASE), len(body), wire))
+        browser.close()
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--path", default="/")
+    parser.add_argument("--budget", type=float, default=60, help="KB on the wire, images aside")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as folder:
+        server = serve(Path(folder))
+        try:
+            rows = weigh(args.path)
+        finally:
+            server.terminate()
+            server.wait()
+    print(f"{'kind':<11}{'bytes':>9}{'on the wire':>13}  address")
+    for kind, url, size, wire in rows:
+        print(f"{kind:<11}{size:>9,}{wire:>13,}  {url}")
+    total = sum(row[3] for row in rows) / 1024
+    verdict = "within" if total <= args.budget else "OVER"
+    print(f"\n{args.path}: {total:.1f} KB on the wire without images, {verdict} {args.budget:g} KB")
+    sys.exit(0 if total <= args.budget else 1)
+
+
+if __name__ == "__main__":
+    main()
