@@ -15,7 +15,7 @@ from django.views.decorators.http import require_safe
 from billing.access import ANONYMOUS, FREE_SUBSCRIBER, can_read, reader_for
 
 from .around import around
-from .caching import conditional_cached
+from .caching import conditional_cached, shared_for_anonymous
 from .models import Note, NoteSlugRedirect, Tag
 from .search import clean_query, search_notes
 from .seo import blog_posting, json_ld
@@ -56,6 +56,7 @@ def tag(request, slug):
 
 
 @require_safe
+@shared_for_anonymous
 def search(request):
     query = clean_query(request.GET.get("q", ""))
     results = search_notes(Note.objects.published().for_lists(), query)
