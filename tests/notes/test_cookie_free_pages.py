@@ -115,13 +115,15 @@ def test_a_paid_readers_premium_page_is_never_kept_for_anonymous_readers(site, d
 
 
 @pytest.mark.django_db
-def test_an_edit_reaches_anonymous_readers_of_this_server_at_once(site):
+def test_an_edit_reaches_this_servers_readers_at_once_and_outside_caches_within_a_minute(site):
     note = site["public"]
     assert "Hello" in Client().get(note.get_absolute_url()).content.decode()
     assert Client().get(note.get_absolute_url())["X-Solo-Cache"] == "hit"
     note.title = "Hello, edited"
     note.save()
-    assert "Hello, edited" in Client().get(note.get_absolute_url()).content.decode()
+    page = Client().get(note.get_absolute_url())
+    assert "Hello, edited" in page.content.decode()
+    assert f"s-maxage={SHARED_MAX_AGE}" in page["Cache-Control"] and SHARED_MAX_AGE <= 60
     note.status = note.Status.DRAFT
     note.save()
     assert Client().get(note.get_absolute_url()).status_code == 404
