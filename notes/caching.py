@@ -265,7 +265,10 @@ class AnonymousPageCacheMiddleware:
         response = self._respond(request)
         if response.cookies:
             # Every cookie (CSRF, session, messages…) is set by now: a shared cache must never
-            # keep a response that would hand its cookies to everyone.
+            # keep a response that would hand its cookies to everyone, and a browser must not
+            # show it again (a flash message) for a minute.
+            if "public" in response.get("Cache-Control", ""):
+                response["Cache-Control"] = "private, max-age=0, must-revalidate"
             patch_cache_control(response, private=True)
         return response
 
