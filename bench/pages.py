@@ -43,7 +43,8 @@ PG = "postgres://postgres@127.0.0.1:5432"
 # Overridable, so that two people benchmarking on one machine do not share a database.
 BENCH_DB = os.environ.get("BENCH_DB", "solo_bench")
 REDIS = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/5")
-PORT, NGINX_PORT, PROXY_PORT = 8107, 8108, 8109
+PORT = int(os.environ.get("BENCH_PORT", "8107"))  # and the next two, for nginx
+NGINX_PORT, PROXY_PORT = PORT + 1, PORT + 2
 BASE = f"http://127.0.0.1:{PORT}"
 
 # A Lua script for wrk that makes every request's URL unique, so no page comes from the cache.
