@@ -9,6 +9,11 @@ with wrk from a second process over 127.0.0.1. In the same run it serves the sav
 same note page with nginx, and the same bytes through a trivial Django view on the same gunicorn
 (the framework's floor), and prints our throughput as ratios of both: the note page and its
 floors are measured in rounds, one after the other, and the ratios' medians are printed.
+
+The same nginx also stands in for a CDN: a caching proxy in front of gunicorn (`proxy_cache`,
+keeping what the app's Cache-Control allows, passing session cookies through). The note and home
+pages through it are measured in the same rounds, as ratios of nginx serving their saved HTML;
+then a note is edited through the admin and the proxy is watched until it shows the change.
 """
 
 import argparse
@@ -16,6 +21,7 @@ import gzip
 import json
 import os
 import re
+import secrets
 import shutil
 import signal
 import statistics
@@ -26,6 +32,10 @@ import time
 import urllib.request
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench import admin_edit  # noqa: E402
+
 ROOT = Path(__file__).resolve().parent.parent
 VAR = ROOT / "var" / "bench"
 PY = sys.executable
@@ -33,7 +43,8 @@ PG = "postgres://postgres@127.0.0.1:5432"
 # Overridable, so that two people benchmarking on one machine do not share a database.
 BENCH_DB = os.environ.get("BENCH_DB", "solo_bench")
 REDIS = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/5")
-PORT, NGINX_PORT = 8107, 8108
+PORT = int(os.environ.get("BENCH_PORT", "8107"))  # and the next two, for nginx
+NGINX_PORT, PROXY_PORT = PORT + 1, PORT + 2
 BASE = f"http://127.0.0.1:{PORT}"
 
 # A Lua script for wrk that makes every request's URL unique, so no page comes from the cache.
@@ -123,9 +134,14 @@ def start_gunicorn(workers: int) -> subprocess.Popen:
     raise SystemExit("gunicorn did not answer /healthz")
 
 
-def start_nginx(html: bytes) -> tuple[subprocess.Popen, str]:
+def start_nginx() -> tuple[subprocess.Popen, Path]:
+    """Saved pages as static files on NGINX_PORT (written into the folder it returns); a
+    caching proxy to gunicorn on PROXY_PORT.
+
+    The proxy keeps only what the app's headers allow (no `proxy_cache_valid`, Set-Cookie and
+    `private` are not kept) and, as a CDN must, passes requests with a session cookie through.
+    """
     root = Path(tempfile.mkdtemp(prefix="solo-nginx-"))
-    (root / "note.html").write_bytes(html)
     conf = root / "nginx.conf"
     conf.write_text(f"""
 worker_processes 1; daemon off; pid {root}/nginx.pid; error_log {root}/error.log;
@@ -134,12 +150,28 @@ http {{
   access_log off; sendfile on; tcp_nopush on; keepalive_requests 100000;
   client_body_temp_path {root}; proxy_temp_path {root}; fastcgi_temp_path {root};
   uwsgi_temp_path {root}; scgi_temp_path {root};
+  proxy_cache_path {root}/cache levels=1:2 keys_zone=pages:10m max_size=200m use_temp_path=off;
+  upstream solo {{ server 127.0.0.1:{PORT}; keepalive 16; }}
   server {{ listen 127.0.0.1:{NGINX_PORT}; root {root};
            location / {{ default_type text/html; }} }}
+  server {{
+    listen 127.0.0.1:{PROXY_PORT};
+    location / {{
+      proxy_pass http://solo;
+      proxy_http_version 1.1; proxy_set_header Connection "";
+      proxy_set_header Host $http_host;
+      proxy_cache pages;
+      proxy_cache_key $scheme$http_host$request_uri;
+      proxy_cache_bypass $cookie_sessionid; proxy_no_cache $cookie_sessionid;
+      proxy_cache_revalidate on; proxy_cache_lock on;
+      proxy_cache_background_update on; proxy_cache_use_stale updating error timeout;
+      add_header X-Proxy-Cache $upstream_cache_status always;
+    }}
+  }}
 }}""")
     proc = subprocess.Popen(["nginx", "-c", str(conf), "-p", str(root)], start_new_session=True)
     time.sleep(0.5)
-    return proc, f"http://127.0.0.1:{NGINX_PORT}/note.html"
+    return proc, root
 
 
 WRK_RPS = re.compile(r"Requests/sec:\s+([\d.]+)")
@@ -188,37 +220,93 @@ def page_weight(home: bytes) -> str:
     )
 
 
-def compare_with_floor(note_url: str, static_url: str, connections: int, args) -> dict:
-    """The note page, warm and uncached, against the trivial view and nginx, in rounds.
+def compare_with_floor(urls: dict[str, str], connections: int, args) -> dict:
+    """The note page, warm and uncached, against the trivial view and nginx, in rounds; the
+    note and home pages through the caching proxy against nginx serving their saved copies.
 
-    A shared machine's speed drifts within a minute: each round measures the four one after
+    A shared machine's speed drifts within a minute: each round measures them one after
     the other, the ratios are taken within a round, and their medians are reported.
     """
+    note_url = urls["note"]
     runs = {
         "warm": lambda: wrk(note_url, connections, args.duration),
         "uncached": lambda: wrk(note_url, connections, args.duration, bust_cache=True),
         "trivial": lambda: wrk(BASE + "/__bench/trivial/", connections, args.duration),
-        "nginx": lambda: wrk(static_url, connections, args.duration),
+        "nginx": lambda: wrk(urls["static note"], connections, args.duration),
+        "proxy": lambda: wrk(urls["proxied note"], connections, args.duration),
+        "nginx home": lambda: wrk(urls["static home"], connections, args.duration),
+        "proxy home": lambda: wrk(urls["proxied home"], connections, args.duration),
     }
     labels = {
         "warm": "note (cache warm)",
         "uncached": "note (uncached: unique URLs)",
         "trivial": "trivial Django view, same bytes",
         "nginx": "nginx, static copy",
+        "proxy": "note through the caching proxy",
+        "nginx home": "nginx, static copy of home",
+        "proxy home": "home through the caching proxy",
     }
     rounds = []
     for n in range(args.rounds):
-        get(note_url)  # warm the cache
+        for url in (note_url, urls["proxied note"], urls["proxied home"]):
+            get(url)  # warm the caches
         results = {name: run() for name, run in runs.items()}
         for name, result in results.items():
             print(row(f"round {n + 1}: {labels[name]}", result), flush=True)
-        rounds.append({name: result["rps"] for name, result in results.items()})
+        rounds.append(results)
+
+    def median(of):
+        return statistics.median(of(r) for r in rounds)
+
     return {
-        "warm": statistics.median(r["warm"] / r["trivial"] for r in rounds),
-        "uncached": statistics.median(r["uncached"] / r["trivial"] for r in rounds),
-        "nginx": statistics.median(r["warm"] / r["nginx"] for r in rounds),
-        "ghost": statistics.median(r["warm"] for r in rounds) / 115,
+        "warm": median(lambda r: r["warm"]["rps"] / r["trivial"]["rps"]),
+        "uncached": median(lambda r: r["uncached"]["rps"] / r["trivial"]["rps"]),
+        "nginx": median(lambda r: r["warm"]["rps"] / r["nginx"]["rps"]),
+        "ghost": median(lambda r: r["warm"]["rps"]) / 115,
+        "proxy": median(lambda r: r["proxy"]["rps"] / r["nginx"]["rps"]),
+        "proxy home": median(lambda r: r["proxy home"]["rps"] / r["nginx home"]["rps"]),
+        "proxy p99": median(lambda r: max(r["proxy"]["p99"], r["proxy home"]["p99"])),
     }
+
+
+def proxy_headers(url: str) -> str:
+    """What a CDN would see: the proxy's verdict on a second visit, and the app's headers."""
+    get(url)
+    with urllib.request.urlopen(url, timeout=10) as response:
+        cookie = "Set-Cookie" in response.headers
+        return (
+            f"{response.headers['X-Proxy-Cache']}, Cache-Control: "
+            f"{response.headers['Cache-Control']}, Vary: {response.headers['Vary']}"
+            + (", SETS A COOKIE!" if cookie else ", no cookie")
+        )
+
+
+def shared_max_age(url: str) -> str:
+    with urllib.request.urlopen(url, timeout=10) as response:
+        found = re.search(r"s-maxage=(\d+)", response.headers.get("Cache-Control", ""))
+        return f"{found[1]} s" if found else "none"
+
+
+def edit_seen_through_proxy(note_path: str) -> float:
+    """Edit the note's title through the admin (through the proxy, as an author behind a CDN
+    would), then poll the note's page through the proxy: seconds until the new title shows."""
+    slug = note_path.strip("/").split("/")[-1]
+    found = run(PY, "manage.py", "shell", "-v", "0", "-c", f"{FIND_NOTE}{slug!r}).pk)")
+    note_id = int(found.strip().splitlines()[-1])
+    password = re.search(r"password: (\S+)", run(PY, "manage.py", "admin_password"))[1]
+    proxy = f"http://127.0.0.1:{PROXY_PORT}"
+    title = f"Edited {secrets.token_hex(4)}"
+    start = time.monotonic()
+    status = admin_edit.edit_title(proxy, "admin", password, note_id, title)
+    assert status == 200, status
+    while title not in get(proxy + note_path)[1].decode():
+        if time.monotonic() - start > 3 * 60:
+            return float("inf")
+        time.sleep(0.5)
+    return time.monotonic() - start
+
+
+FIND_NOTE = "from notes.models import Note; print(Note.objects.get(slug="
 
 
 def main():
@@ -236,7 +324,7 @@ def main():
             raise SystemExit(f"{tool} is missing: apt-get install wrk nginx-light")
     VAR.mkdir(parents=True, exist_ok=True)
 
-    print("preparing PostgreSQL database solo_bench …", flush=True)
+    print(f"preparing PostgreSQL database {BENCH_DB} …", flush=True)
     prepare_database()
     data = load(args.notes, args.tags, args.subscribers)
     print(f"loaded {data['notes']} notes, {data['tags']} tags, {data['subscribers']} subscribers")
@@ -248,7 +336,20 @@ def main():
         status, note_html = get(note_url)
         assert status == 200, status
         (VAR / "note.html").write_bytes(note_html)
-        nginx, static_url = start_nginx(note_html)
+        nginx, root = start_nginx()
+        proxy, static = f"http://127.0.0.1:{PROXY_PORT}", f"http://127.0.0.1:{NGINX_PORT}"
+        # The static copies as the proxy serves them (its own address in their links).
+        (root / "note.html").write_bytes(get(proxy + data["note_path"])[1])
+        (root / "home.html").write_bytes(get(proxy + "/")[1])
+        urls = {
+            "note": note_url,
+            "static note": static + "/note.html",
+            "proxied note": proxy + data["note_path"],
+            "static home": static + "/home.html",
+            "proxied home": proxy + "/",
+        }
+        print(f"\nnote through the proxy: {proxy_headers(urls['proxied note'])}")
+        print(f"home through the proxy: {proxy_headers(urls['proxied home'])}")
         pages = {"home /": BASE + "/", "tag": tag_url, "feed /feed/": BASE + "/feed/"}
         ratios = {}
         for connections in (8, 32):
@@ -259,7 +360,7 @@ def main():
             for name, url in pages.items():
                 get(url)  # warm the cache
                 print(row(f"{name} (cache warm)", wrk(url, connections, args.duration)), flush=True)
-            ratios[connections] = compare_with_floor(note_url, static_url, connections, args)
+            ratios[connections] = compare_with_floor(urls, connections, args)
 
         print("\nratios (note page, requests/s; medians of the rounds):")
         for connections, r in ratios.items():
@@ -268,6 +369,17 @@ def main():
                 f"uncached/trivial {r['uncached']:6.1%}   warm/nginx {r['nginx']:6.1%}   "
                 f"warm/Ghost(115 req/s) {r['ghost']:5.1f}x"
             )
+        print("\ncaching proxy (as a CDN) vs nginx serving the same saved page (medians):")
+        for connections, r in ratios.items():
+            print(
+                f"  {connections:>2} conns: note {r['proxy']:6.1%}   home {r['proxy home']:6.1%}"
+                f"   p99 through the proxy {r['proxy p99']:.2f} ms"
+            )
+        seconds = edit_seen_through_proxy(data["note_path"])
+        print(
+            f"\na note edited through the admin is seen through the proxy after {seconds:.1f} s "
+            f"(the page's s-maxage: {shared_max_age(urls['proxied note'])})"
+        )
 
         print("\nuncached note page as the archive grows (8 connections, in rounds):")
         grown = {10: [], 10_000: []}

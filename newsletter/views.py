@@ -1,8 +1,9 @@
 from django.http import HttpResponseRedirect
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
-from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_safe
+
+from notes.origin import same_origin_required
 
 from . import clicks, subscribing
 from .forms import SubscribeForm
@@ -10,6 +11,7 @@ from .limits import over_limit
 from .models import note_from_slug
 
 
+@same_origin_required
 @require_http_methods(["GET", "POST"])
 def subscribe(request):
     if request.method == "GET":
@@ -29,9 +31,9 @@ def subscribe(request):
     return render(request, "newsletter/check_inbox.html")
 
 
-# GET shows a button and changes nothing (mail scanners open links); POST confirms. No CSRF
-# cookie: the signed link is the proof, and the page a scanner opens must set nothing.
-@csrf_exempt
+# GET shows a button and changes nothing (mail scanners open links); POST confirms. The signed
+# link is the proof; the page a scanner opens sets nothing.
+@same_origin_required
 @require_http_methods(["GET", "HEAD", "POST"])
 def confirm(request, token):
     if request.method == "POST":
@@ -46,8 +48,9 @@ def confirm(request, token):
     return render(request, template, {"subscriber": subscriber})
 
 
-# RFC 8058 one-click: mail providers POST `List-Unsubscribe=One-Click` with no cookie, no token.
-@csrf_exempt
+# RFC 8058 one-click: mail providers POST `List-Unsubscribe=One-Click` with no cookie, no token
+# and no Origin, which same_origin_required lets through.
+@same_origin_required
 @require_http_methods(["GET", "POST"])
 def unsubscribe(request, token):
     subscriber = subscribing.subscriber_for_unsubscribe_token(token)

@@ -11,12 +11,17 @@ no session cookie and no messages cookie cannot belong to a signed-in reader (ru
 premium-never-leaks), so its page is read with one cache round trip (state + page) and nothing
 else runs. Pages are stored only from such requests, after every middleware has added its
 headers; `SharedPage` is how the middleware and the view's decorator speak about one request.
+
+Anonymous readers' pages set no cookie (their forms are checked by origin, notes/origin.py), so
+they are also `public` for caches outside the app (a CDN, a caching proxy): kept `SHARED_MAX_AGE`
+seconds, which bounds how long a change takes to reach every anonymous reader. Signed-in readers'
+pages are `private`. `Vary: Cookie` keeps a browser from showing its anonymous copy once the reader
+signs in; shared caches that ignore Vary must pass requests with a session cookie through.
 """
 
 import hashlib
 import logging
 import re
-import secrets
 import uuid
 from dataclasses import dataclass
 from functools import lru_cache, partial, wraps
@@ -28,28 +33,30 @@ from django.core.exceptions import DisallowedHost
 from django.db import transaction
 from django.db.models import Min
 from django.http import HttpResponse
-from django.middleware.csrf import CSRF_ALLOWED_CHARS, CSRF_SECRET_LENGTH, CsrfViewMiddleware
 from django.urls import Resolver404, resolve
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers
 from django.utils.http import http_date
 from redis.exceptions import RedisError
 
 from billing.access import ANONYMOUS, reader_for
 
+from .language import site_language
 from .models import Note
 
 logger = logging.getLogger(__name__)
 
 STATE_KEY = "notes:state"
 PAGE_TIMEOUT = 600
+# How long browsers and shared caches keep an anonymous page, then may serve it once more while
+# they fetch the new one: a change reaches every anonymous reader within about a minute.
+SHARED_MAX_AGE = 60
+STALE_WHILE_REVALIDATE = 60
 # Any other query string would let anyone fill the cache (`?page=01`, `?page=2&page=2`,
 # `?utm_source=…`): such requests are rendered, never stored. Only list views take `?page=N`,
 # spelt as their links spell it, and they answer 404 to a page that does not exist.
 _NO_QUERY = re.compile("")
 _PAGE_QUERY = re.compile(r"(page=[1-9][0-9]*)?")
-_CSRF_INPUT = re.compile(rb'(name="csrfmiddlewaretoken" value=")[^"]*(")')
-_CSRF_PLACEHOLDER = b"__SOLO_CSRF_TOKEN__"
 # Headers that belong to one response, not to the page: recomputed on every hit.
 _NOT_STORED = {"etag", "last-modified", "content-length", "x-solo-cache", "date"}
 
@@ -128,10 +135,8 @@ def _page_key(page_id: str) -> str:
     return f"notes:page:{_digest(page_id)}"
 
 
-def _validators(request, state, page_id) -> tuple[str, int]:
-    # The browser's copy holds a CSRF token for its cookie: a new cookie means a new ETag.
-    csrf_cookie = request.COOKIES.get(settings.CSRF_COOKIE_NAME, "")
-    etag = '"' + _digest(f"{state['version']}|{page_id}|{csrf_cookie}") + '"'
+def _validators(state, page_id) -> tuple[str, int]:
+    etag = '"' + _digest(f"{state['version']}|{page_id}") + '"'
     return etag, int(state["since"].timestamp())
 
 
@@ -166,9 +171,8 @@ def conditional_cached(view=None, *, paginated=False):
         reader = reader_for(request)
         shared = getattr(request, "shared_page", None)
         state = current_state(shared.state if shared else None)
-        language = getattr(request, "LANGUAGE_CODE", "")
-        page_id = _page_id(request, reader.cache_key, language)
-        etag, last_modified = _validators(request, state, page_id)
+        page_id = _page_id(request, reader.cache_key, site_language())
+        etag, last_modified = _validators(state, page_id)
         not_modified = get_conditional_response(request, etag=etag, last_modified=last_modified)
         if not_modified is not None:
             return _finish(not_modified, etag, last_modified, reader)
@@ -188,12 +192,36 @@ def conditional_cached(view=None, *, paginated=False):
 def _finish(response, etag, last_modified, reader):
     response["ETag"] = etag
     response["Last-Modified"] = http_date(last_modified)
-    patch_vary_headers(response, ["Cookie", "Accept-Language"])
+    return _cache_headers(response, reader)
+
+
+def _cache_headers(response, reader):
+    patch_vary_headers(response, ["Cookie"])
     if reader.cache_key == ANONYMOUS.cache_key:
-        patch_cache_control(response, public=True, max_age=0, must_revalidate=True)
+        patch_cache_control(
+            response,
+            public=True,
+            max_age=SHARED_MAX_AGE,
+            s_maxage=SHARED_MAX_AGE,
+            stale_while_revalidate=STALE_WHILE_REVALIDATE,
+        )
     else:
         patch_cache_control(response, private=True, max_age=0, must_revalidate=True)
     return response
+
+
+def shared_for_anonymous(view):
+    """For reader pages outside the page cache (search, pricing): `public` for anonymous
+    readers, so caches outside the app may keep them, `private` for everyone else."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        response = view(request, *args, **kwargs)
+        if request.method in ("GET", "HEAD") and response.status_code == 200:
+            _cache_headers(response, reader_for(request))
+        return response
+
+    return wrapper
 
 
 @lru_cache(maxsize=1024)
@@ -227,18 +255,20 @@ class AnonymousPageCacheMiddleware:
     Place it after SecurityMiddleware (HTTPS redirect, HSTS) and before SessionMiddleware and
     every other middleware that sets cookies: it makes any response with cookies private.
     A hit costs one cache round trip; the stored page replays the headers the other middleware
-    set when it was rendered (CSP, X-Frame-Options, Vary…), with a fresh CSRF token and cookie.
+    set when it was rendered (CSP, X-Frame-Options, Vary, Cache-Control…).
     """
 
     def __init__(self, get_response):
         self.get_response = get_response
-        self.csrf = CsrfViewMiddleware(get_response)  # its cookie handling, for cached forms
 
     def __call__(self, request):
         response = self._respond(request)
         if response.cookies:
-            # Every cookie (CSRF, session, language…) is set by now, on hits too: a shared
-            # cache must never keep a response that would hand its cookies to everyone.
+            # Every cookie (CSRF, session, messages…) is set by now: a shared cache must never
+            # keep a response that would hand its cookies to everyone, and a browser must not
+            # show it again (a flash message) for a minute.
+            if "public" in response.get("Cache-Control", ""):
+                response["Cache-Control"] = "private, max-age=0, must-revalidate"
             patch_cache_control(response, private=True)
         return response
 
@@ -246,7 +276,7 @@ class AnonymousPageCacheMiddleware:
         if not _anonymous_get(request):
             return self.get_response(request)
         try:
-            page_id = _page_id(request, ANONYMOUS.cache_key, _language(request))
+            page_id = _page_id(request, ANONYMOUS.cache_key, site_language())
         except DisallowedHost:
             return self.get_response(request)  # CommonMiddleware answers 400
         request.shared_page = shared = SharedPage(page_id)
@@ -266,7 +296,7 @@ class AnonymousPageCacheMiddleware:
         if not _fresh(state, timezone.now()):
             return None
         shared.state = state
-        etag, last_modified = _validators(request, state, page_id)
+        etag, last_modified = _validators(state, page_id)
         not_modified = get_conditional_response(request, etag=etag, last_modified=last_modified)
         if not_modified is not None:
             return _finish(not_modified, etag, last_modified, ANONYMOUS)
@@ -274,12 +304,7 @@ class AnonymousPageCacheMiddleware:
         if entry is None or entry["version"] != state["version"]:
             return None
         content = entry["content"]
-        response = HttpResponse(headers=entry["headers"])
-        if _CSRF_PLACEHOLDER in content:  # only pages with a form need the CSRF cookie
-            self.csrf.process_request(request)
-            content = content.replace(_CSRF_PLACEHOLDER, _csrf_token(request).encode())
-            self.csrf.process_response(request, response)
-        response.content = content
+        response = HttpResponse(content, headers=entry["headers"])
         # Vary and Cache-Control were stored with the page; only the validators are per hit.
         response["ETag"] = etag
         response["Last-Modified"] = http_date(last_modified)
@@ -288,45 +313,6 @@ class AnonymousPageCacheMiddleware:
         return response
 
     def _store(self, state, page_id, response):
-        content = _CSRF_INPUT.sub(rb"\1" + _CSRF_PLACEHOLDER + rb"\2", response.content)
         headers = {k: v for k, v in response.items() if k.lower() not in _NOT_STORED}
-        entry = {"version": state["version"], "content": content, "headers": headers}
+        entry = {"version": state["version"], "content": response.content, "headers": headers}
         _cache_set(_page_key(page_id), entry, _timeout(state))
-
-
-def _csrf_token(request) -> str:
-    """What `django.middleware.csrf.get_token` returns, with the same cookie bookkeeping.
-
-    Its 64 `secrets.choice` calls (a system call each) took ~70 µs, a sixth of a cache hit;
-    this draws the same alphabet from one `secrets.token_bytes` call. As in Django, the form
-    gets the cookie's secret shifted by a fresh random mask, so no two pages show the same
-    token (BREACH).
-    """
-    secret = request.META.get("CSRF_COOKIE") or _random_csrf_chars(CSRF_SECRET_LENGTH)
-    request.META.update(CSRF_COOKIE=secret, CSRF_COOKIE_NEEDS_UPDATE=True)
-    mask = _random_csrf_chars(CSRF_SECRET_LENGTH)
-    size = len(CSRF_ALLOWED_CHARS)
-    cipher = (
-        CSRF_ALLOWED_CHARS[(_CSRF_INDEX[s] + _CSRF_INDEX[m]) % size]
-        for s, m in zip(secret, mask, strict=True)
-    )
-    return mask + "".join(cipher)
-
-
-_CSRF_INDEX = {char: i for i, char in enumerate(CSRF_ALLOWED_CHARS)}
-# Random bytes become characters through a table; bytes from the largest multiple of the
-# alphabet's size up are dropped, so that every character is equally likely (secrets.choice).
-_CSRF_TABLE = bytes(ord(CSRF_ALLOWED_CHARS[b % len(CSRF_ALLOWED_CHARS)]) for b in range(256))
-_CSRF_DROPPED = bytes(range(256 - 256 % len(CSRF_ALLOWED_CHARS), 256))
-
-
-def _random_csrf_chars(length: int) -> str:
-    drawn = b""
-    while len(drawn) < length:  # a quarter more bytes than needed: one draw is almost always enough
-        drawn += secrets.token_bytes(length + length // 4).translate(_CSRF_TABLE, _CSRF_DROPPED)
-    return drawn[:length].decode()
-
-
-def _language(request) -> str:
-    """The language LocaleMiddleware will pick (Solo has no language prefixes in its URLs)."""
-    return translation.get_language_from_request(request)

@@ -21,7 +21,7 @@ from billing.access import ANONYMOUS, FREE_SUBSCRIBER, can_read, reader_for
 
 from . import social
 from .around import around
-from .caching import conditional_cached
+from .caching import conditional_cached, shared_for_anonymous
 from .models import Note, NoteSlugRedirect, SiteSettings, Tag
 from .preview_image import preview_png
 from .search import clean_query, search_notes
@@ -67,6 +67,7 @@ def tag(request, slug):
 
 
 @require_safe
+@shared_for_anonymous
 def search(request):
     query = clean_query(request.GET.get("q", ""))
     results = search_notes(Note.objects.published().for_lists(), query)

@@ -61,7 +61,8 @@ MIDDLEWARE = [
     # Before sessions/auth/CSRF: anonymous readers' cached pages cost one cache round trip.
     "notes.caching.AnonymousPageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    # The site's language, not each browser's: pages vary on nothing a shared cache cannot key on.
+    "notes.language.SiteLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",

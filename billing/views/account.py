@@ -18,6 +18,7 @@ from sesame.utils import get_user
 from newsletter import privacy
 from newsletter.limits import over_limit
 from newsletter.models import Subscriber, normalize_email
+from notes.origin import same_origin_required
 
 from .. import sign_in
 from ..access import reader_for
@@ -25,6 +26,7 @@ from ..forms import EmailForm
 from ..models import PrivateFeed
 
 
+@same_origin_required
 @require_http_methods(["GET", "POST"])
 def login_view(request):
     if request.method == "POST":
@@ -48,6 +50,7 @@ def login_view(request):
     return render(request, "billing/login.html", {"form": EmailForm()})
 
 
+@same_origin_required  # a sign-in from another site would sign the reader in as someone else
 @require_http_methods(["GET", "POST"])
 def login_link(request):
     """GET: a page with one button (link scanners only GET); POST: sign in, burning the link."""

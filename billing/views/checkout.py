@@ -16,6 +16,8 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
 from newsletter.models import Subscriber, normalize_email, note_from_slug, record_signup_note
+from notes.caching import shared_for_anonymous
+from notes.origin import same_origin_required
 
 from .. import sign_in, stripe_api, sync, webhooks
 from ..forms import EmailForm
@@ -31,6 +33,7 @@ CHECKOUT_ID = re.compile(r"^cs_[A-Za-z0-9_]{1,200}$")
 CHECKOUT_REOPEN_WINDOW = timedelta(hours=1)
 
 
+@shared_for_anonymous
 def pricing(request, form=None, status=200):
     context = {
         "plans": Plan.objects.filter(active=True),
@@ -41,6 +44,7 @@ def pricing(request, form=None, status=200):
     return render(request, "billing/pricing.html", context, status=status)
 
 
+@same_origin_required
 @require_POST
 def checkout(request, slug):
     plan = get_object_or_404(Plan, slug=slug, active=True)

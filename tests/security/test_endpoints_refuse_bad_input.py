@@ -192,8 +192,9 @@ def test_wrong_methods_get_405_and_change_nothing(client, world, method, path):
     assert snapshot() == before
 
 
-def test_posts_without_a_csrf_token_get_403_and_change_nothing(world):
-    browser = Client(enforce_csrf_checks=True)
+def test_posts_from_another_site_or_without_a_csrf_token_get_403_and_change_nothing(world):
+    # Anonymous forms are checked by origin (tests/security/test_cross_site_forms.py)…
+    browser = Client(enforce_csrf_checks=True, headers={"Origin": "https://evil.example"})
     before = snapshot()
     assert_refused(browser.post("/subscribe/", {"email": "new@example.com"}), 403)
     assert_refused(browser.post("/account/login/", {"email": "paid@example.com"}), 403)
@@ -201,6 +202,9 @@ def test_posts_without_a_csrf_token_get_403_and_change_nothing(world):
     assert_refused(browser.post("/account/login/link/", {"sesame": sesame}), 403)
     assert_refused(browser.post("/billing/checkout/monthly/", {"email": "new@example.com"}), 403)
     assert snapshot() == before  # the magic link was not burnt, nobody was signed in
+
+    # …signed-in readers' forms by Django's CSRF token, even from this site.
+    browser = Client(enforce_csrf_checks=True, headers={"Origin": "http://testserver"})
 
     browser.force_login(world["user"])
     before = snapshot()
