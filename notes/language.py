@@ -8,8 +8,12 @@ pages are written for one audience: the address alone decides what a page says.
 from django.conf import settings
 from django.utils import translation
 
+from .publication import SiteSettings
+
 
 def site_language() -> str:
+    """The language cached pages are keyed by: the configured one. A change of the author's
+    setting in the admin empties the page cache (saving the site settings invalidates it)."""
     return settings.LANGUAGE_CODE
 
 
@@ -20,7 +24,10 @@ class SiteLanguageMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        language = site_language()
+        # The author's choice in the admin (first run: LANGUAGE_CODE); kept on the request so
+        # templates read the settings without a second cache round trip.
+        request.site_settings = SiteSettings.current()
+        language = request.site_settings.language or site_language()
         translation.activate(language)  # per request: a thread may have served another language
         request.LANGUAGE_CODE = language
         response = self.get_response(request)

@@ -7,7 +7,7 @@ from notes.publication import SiteSettings
 
 def site(request):
     """`site`: the publication's settings, read (one cache GET) only if the template uses them."""
-    publication = SimpleLazyObject(SiteSettings.current)
+    publication = getattr(request, "site_settings", None) or SimpleLazyObject(SiteSettings.current)
     return {
         "SITE_URL": settings.SITE_URL,
         "SITE_NAME": lazy(lambda: publication.name, str)(),
