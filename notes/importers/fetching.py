@@ -54,6 +54,9 @@ def _copy(address: str, report: Report) -> str | None:
         return report.copied.get(address)
     try:
         prepared = images.prepare(BytesIO(_download(address)))
+    except urllib.error.HTTPError as error:
+        report.failed[address] = f"HTTP {error.code}"
+        return None
     except (urllib.error.URLError, OSError, ValueError) as error:
         report.failed[address] = str(getattr(error, "reason", error))
         return None
