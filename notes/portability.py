@@ -1,6 +1,7 @@
 """Import and export of notes as Markdown files with front matter (Hashnode's export and plain).
 
-`import_files` is idempotent by slug; `export_note` writes what `read_file` reads back, so
+`import_note` is idempotent by slug (notes/importers reads each platform's export into the same
+fields and imports through it); `export_note` writes what `read_file` reads back, so
 export → import into an empty site → export gives identical files.
 """
 
