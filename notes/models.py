@@ -316,3 +316,19 @@ class NoteSlugRedirect(models.Model):
 
     def __str__(self):
         return self.old_slug
+
+
+class LegacyPath(models.Model):
+    """An address a note had on the platform it was imported from (Substack's `/p/<slug>`,
+    Ghost's `/<slug>/`, WordPress's dated paths and `/?p=<id>`): answered with a 301 when
+    nothing else on the site answers it (notes/legacy.py)."""
+
+    path = models.CharField(_("old path"), max_length=300, unique=True)
+    note = models.ForeignKey(Note, on_delete=models.CASCADE, related_name="legacy_paths")
+
+    class Meta:
+        verbose_name = _("address on the old platform")
+        verbose_name_plural = _("addresses on the old platform")
+
+    def __str__(self):
+        return self.path

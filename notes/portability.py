@@ -1,6 +1,7 @@
 """Import and export of notes as Markdown files with front matter (Hashnode's export and plain).
 
-`import_files` is idempotent by slug; `export_note` writes what `read_file` reads back, so
+`import_note` is idempotent by slug (notes/importers reads each platform's export into the same
+fields and imports through it); `export_note` writes what `read_file` reads back, so
 export → import into an empty site → export gives identical files.
 """
 
@@ -20,14 +21,15 @@ from django.utils import timezone
 from django.utils.translation import get_supported_language_variant
 
 from .feeds import entry_id
+from .legacy import normalise
 from .markdown import MAX_BODY_CHARS
-from .models import Note, NoteSlugRedirect, Tag, slug_from
+from .models import LegacyPath, Note, NoteSlugRedirect, Tag, slug_from
 
 # Front matter keys Solo understands (Hashnode's spelling and the plain one) → model field.
 KNOWN_KEYS = {
     "title", "slug", "tags", "summary", "visibility", "draft", "date", "datePublished",
     "seoTitle", "seo_title", "seoDescription", "seo_description", "cover", "canonical",
-    "canonical_url", "language", "old_slugs",
+    "canonical_url", "language", "old_slugs", "old_paths",
 }  # fmt: skip
 # What a new note is when its file does not say: an imported archive is public and published.
 NEW_NOTE = {"visibility": Note.Visibility.PUBLIC, "status": Note.Status.PUBLISHED}
@@ -170,6 +172,12 @@ def fields_from(metadata: dict) -> tuple[dict, list[str], list[str]]:
             refused.append(f"old slug {old_slug[:80]!r} not imported: not a slug")
         else:
             fields["old_slugs"].append(old_slug)
+    fields["old_paths"] = []  # likewise: the addresses the note had on another platform
+    for old_path in _tag_names(metadata.get("old_paths")):
+        if normalised := normalise(old_path):
+            fields["old_paths"].append(normalised)
+        else:
+            refused.append(f"old path {old_path[:80]!r} not imported: not a path of a site")
     for keys, name, check in _CHECKED:
         if not (stated := _stated(metadata, keys)):
             continue
@@ -182,43 +190,39 @@ def fields_from(metadata: dict) -> tuple[dict, list[str], list[str]]:
 
 def read_file(path: Path) -> tuple[dict, list[str], list[str]]:
     try:
-        post = frontmatter.load(path)
-    except (yaml.YAMLError, UnicodeDecodeError, OSError) as error:
+        text = path.read_text(encoding="utf-8")
+    except (UnicodeDecodeError, OSError) as error:
+        raise ImportRefused(f"unreadable front matter ({error.__class__.__name__})") from error
+    return read_text(text)
+
+
+def read_text(text: str) -> tuple[dict, list[str], list[str]]:
+    """Fields, tag names and refused values of a Markdown file with front matter."""
+    try:
+        post = frontmatter.loads(text)
+    except yaml.YAMLError as error:
         raise ImportRefused(f"unreadable front matter ({error.__class__.__name__})") from error
     if not isinstance(post.metadata, dict) or not post.metadata:
         raise ImportRefused("no front matter")
     fields, tags, refused = fields_from(post.metadata)
-    fields["body"] = _HASHNODE_ALIGN.sub(r"\1)", post.content.strip())
-    if len(fields["body"]) > MAX_BODY_CHARS:
-        raise ImportRefused(
-            f"body of {len(fields['body']):,} characters, longer than {MAX_BODY_CHARS:,}"
-        )
+    fields["body"] = checked_body(_HASHNODE_ALIGN.sub(r"\1)", post.content.strip()))
     return fields, tags, refused
 
 
-def import_files(paths, dry_run: bool = False):
-    """Import files and folders, oldest note first; yields (path, result or None, error or None).
-
-    Notes get their ids in the order they were published, as if written here one by one: a
-    note's related notes are drawn from each tag's most recently added notes (notes.views).
-    """
-    readable = []
-    for path in markdown_files(paths):
-        try:
-            readable.append((path, *read_file(path)))
-        except ImportRefused as error:
-            yield path, None, error
-    undated_last = dt.datetime.max.replace(tzinfo=dt.UTC)
-    readable.sort(key=lambda item: item[1]["published_at"] or undated_last)
-    for path, fields, tag_names, refused in readable:
-        result = import_note(path, fields, tag_names, dry_run)
-        result.refused = [*refused, *result.refused]
-        yield path, result, None
+def checked_body(body: str) -> str:
+    if len(body) > MAX_BODY_CHARS:
+        raise ImportRefused(f"body of {len(body):,} characters, longer than {MAX_BODY_CHARS:,}")
+    return body
 
 
 def import_note(path: Path, fields: dict, tag_names: list[str], dry_run: bool) -> ImportResult:
     old_slugs, refused = _old_slugs_to_add(fields)
-    note = Note.objects.filter(slug=fields["slug"]).prefetch_related("tags", "old_slugs").first()
+    old_paths = list(dict.fromkeys(fields.pop("old_paths", [])))
+    note = (
+        Note.objects.filter(slug=fields["slug"])
+        .prefetch_related("tags", "old_slugs", "legacy_paths")
+        .first()
+    )
     if note is None:
         outcome = "created"
         note = Note(**NEW_NOTE)
@@ -229,7 +233,9 @@ def import_note(path: Path, fields: dict, tag_names: list[str], dry_run: bool) -
         wanted = sorted({slug_from(name, 100) for name in tag_names})
         same_tags = sorted(t.slug for t in note.tags.all()) == wanted
         # Old addresses are only added: one the file does not list keeps redirecting.
-        same_redirects = set(old_slugs) <= {r.old_slug for r in note.old_slugs.all()}
+        same_redirects = set(old_slugs) <= {r.old_slug for r in note.old_slugs.all()} and set(
+            old_paths
+        ) <= {p.path for p in note.legacy_paths.all()}
         outcome = "unchanged" if same and same_tags and same_redirects else "updated"
     if dry_run or outcome == "unchanged":
         return ImportResult(path, outcome, fields["slug"], refused)
@@ -240,6 +246,8 @@ def import_note(path: Path, fields: dict, tag_names: list[str], dry_run: bool) -
         note.tags.set([Tag.named(name) for name in tag_names])
         for old_slug in old_slugs:
             NoteSlugRedirect.objects.update_or_create(old_slug=old_slug, defaults={"note": note})
+        for old_path in old_paths:
+            LegacyPath.objects.update_or_create(path=old_path, defaults={"note": note})
     return ImportResult(path, outcome, note.slug, refused)
 
 
@@ -265,23 +273,13 @@ def media_name(address: str) -> str:
     return path.as_posix()
 
 
-def markdown_files(paths) -> list[Path]:
-    files: list[Path] = []
-    for raw in paths:
-        path = Path(raw)
-        if path.is_dir():
-            files.extend(sorted(p for p in path.rglob("*") if p.suffix in (".md", ".markdown")))
-        else:
-            files.append(path)
-    return files
-
-
 def export_note(note: Note) -> str:
     """The note as Markdown with plain front matter (the format `read_file` reads)."""
     metadata = {
         "title": note.title,
         "slug": note.slug,
         "old_slugs": sorted(redirect.old_slug for redirect in note.old_slugs.all()),
+        "old_paths": sorted(legacy.path for legacy in note.legacy_paths.all()),
         "date": note.published_at.astimezone(dt.UTC).isoformat() if note.published_at else None,
         "draft": note.status == Note.Status.DRAFT,
         "visibility": note.visibility,

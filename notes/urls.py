@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import icons, views
+from . import icons, legacy, views
 from .caching import conditional_cached
 from .feeds import AtomNotesFeed, LatestNotesFeed, TagNotesFeed
 
@@ -11,6 +11,7 @@ urlpatterns = [
     path("notes/<slug:slug>/preview.png", views.preview_image, name="preview_image"),
     path("tags/", views.tags_index, name="tags"),
     path("tags/<slug:slug>/", views.tag, name="tag"),
+    path("tag/<slug:slug>/", legacy.ghost_tag, name="ghost_tag"),  # an imported Ghost blog's
     path("tags/<slug:slug>/feed/", conditional_cached(TagNotesFeed()), name="tag_feed"),
     path("search/", views.search, name="search"),
     path("about/", views.about, name="about"),

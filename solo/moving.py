@@ -23,6 +23,8 @@ from PIL import Image
 
 from newsletter.exports import SafeWriter
 from newsletter.models import Subscriber
+from notes import importers
+from notes.importers import substack
 from notes.models import Note
 from notes.portability import IMAGE_SUFFIXES, ImportRefused, export_note, media_name
 
@@ -42,6 +44,9 @@ class ArchiveError(ValueError):
 class Unpacked:
     folder: Path
     images: list[str] = field(default_factory=list)  # storage names, e.g. notes/a.png
+    formats: list[tuple[str, str]] = field(
+        default_factory=list
+    )  # (upload, what it was found to be)
     warnings: list[str] = field(default_factory=list)
 
 
@@ -78,7 +83,7 @@ def write_export(file) -> None:
     """The whole site's content as a zip written into `file`."""
     images: set[str] = set()
     with zipfile.ZipFile(file, "w", zipfile.ZIP_DEFLATED) as archive:
-        notes = Note.objects.prefetch_related("tags", "old_slugs").order_by("slug")
+        notes = Note.objects.prefetch_related("tags", "old_slugs", "legacy_paths").order_by("slug")
         for note in notes.iterator(chunk_size=200):
             archive.writestr(f"notes/{note.slug}.md", export_note(note))
             images |= _local_uploads(note)
@@ -178,18 +183,35 @@ def _write(folder: Path, relative: PurePosixPath, content: bytes) -> None:
         raise ArchiveError(f"{relative}: cannot be unpacked ({error.strerror})") from error
 
 
+def _is_substack_export(data: bytes) -> bool:
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            return substack.index(archive) is not None
+    except zipfile.BadZipFile:
+        return False
+
+
 def unpack(uploads: list[tuple[str, bytes]], folder: Path) -> Unpacked:
-    """Markdown files, and the Markdown and `media/` images of zips, written under `folder`."""
+    """Markdown files, the Markdown and `media/` images of zips, and the other platforms'
+    exports (recognised by their content, kept whole: their readers bound what they read),
+    written under `folder`."""
     unpacked = Unpacked(folder)
     budget = [MAX_UNPACKED_BYTES]
     for raw_name, data in uploads:
         name = PurePosixPath(raw_name.replace("\\", "/")).name or "upload"
-        if name.lower().endswith(".zip"):
-            _unpack_zip(name, data, unpacked, budget)
-        elif name.lower().endswith(MARKDOWN_SUFFIXES):
+        if name.lower().endswith(MARKDOWN_SUFFIXES):
             _write(folder, PurePosixPath(name), data)
+        elif data.startswith(b"PK") and not _is_substack_export(data):
+            _unpack_zip(name, data, unpacked, budget)
         else:
-            unpacked.warnings.append(f"{name}: not Markdown or a zip, left aside")
+            _write(folder, PurePosixPath(name), data)
+            if found := importers.recognise(folder / name):
+                unpacked.formats.append((name, found))
+            else:
+                (folder / name).unlink()
+                unpacked.warnings.append(
+                    f"{name}: not Markdown, a zip or a known export, left aside"
+                )
     return unpacked
 
 

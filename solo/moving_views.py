@@ -25,7 +25,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from newsletter.importing import import_csv
 from notes.caching import invalidate
-from notes.portability import import_files
+from notes.importers import import_files
 
 from . import moving
 
@@ -55,12 +55,13 @@ class MultipleFileField(forms.FileField):
 
 class NotesUploadForm(forms.Form):
     files = MultipleFileField(
-        label=_("Markdown files or zips"),
+        label=_("Markdown files, zips or exports"),
         help_text=_(
-            "A Hashnode export, Markdown files with front matter, or a zip exported from Solo "
-            "(notes, images and old addresses). Up to 50 MB at once."
+            "A Hashnode export, Markdown files with front matter, a zip exported from Solo "
+            "(notes, images and old addresses), a Substack export zip, a Ghost JSON export, a "
+            "WordPress export (WXR) or a beehiiv posts CSV. Up to 50 MB at once."
         ),
-        widget=MultipleFileInput(attrs={"accept": ".md,.markdown,.zip"}),
+        widget=MultipleFileInput(attrs={"accept": ".md,.markdown,.zip,.json,.xml,.csv"}),
     )
 
     def clean_files(self):
@@ -140,6 +141,7 @@ def import_notes(request):
             else:
                 preview = _notes_summary(import_files([folder], dry_run=True), Path(folder))
                 preview["problems"] = unpacked.warnings + preview["problems"]
+                preview["formats"] = unpacked.formats
                 preview["images"] = moving.new_images(unpacked)
                 preview["token"] = moving.stash(uploads, request.user.pk)
     return _page(request, "import_notes.html", _("Import notes"), form=form, preview=preview)

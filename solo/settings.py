@@ -58,6 +58,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "solo.request_guard.RefuseNulMiddleware",  # a NUL would reach PostgreSQL: 400 before anything
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "notes.legacy.LegacyPathMiddleware",  # an imported blog's old addresses, on a 404 only
     # Before sessions/auth/CSRF: anonymous readers' cached pages cost one cache round trip.
     "notes.caching.AnonymousPageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",

@@ -16,7 +16,9 @@ class Command(BaseCommand):
         folder = Path(directory)
         folder.mkdir(parents=True, exist_ok=True)
         count = 0
-        for note in Note.objects.prefetch_related("tags", "old_slugs").order_by("slug"):
+        for note in Note.objects.prefetch_related("tags", "old_slugs", "legacy_paths").order_by(
+            "slug"
+        ):
             (folder / f"{note.slug}.md").write_text(export_note(note), encoding="utf-8")
             count += 1
         self.stdout.write(f"{count} note(s) written to {folder}")
