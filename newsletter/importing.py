@@ -84,9 +84,9 @@ def _when(value: str | None) -> datetime | None:
 
 
 def _labels(value: str | None) -> list[str]:
-    """`a, b` or Mailchimp's `"a","b"` → ["a", "b"]."""
-    labels = (label.strip().strip('"').strip() for label in (value or "").split(","))
-    return list(dict.fromkeys(filter(None, labels)))
+    """Labels as `a, b` or as Mailchimp's `"a","Paris, France"`, each once, in file order."""
+    labels = next(csv.reader([value or ""], skipinitialspace=True), [])
+    return list(dict.fromkeys(filter(None, (label.strip() for label in labels))))
 
 
 def _details(platform: str, **values) -> dict:
