@@ -58,6 +58,10 @@ class ImportReport:
     def platform(self) -> str:
         return PLATFORMS[self.format].label
 
+    @property
+    def status_labels(self) -> list[tuple[str, int]]:
+        return [(S(status).label, count) for status, count in self.statuses.items()]
+
 
 def _flag(value: str | None) -> bool:
     return (value or "").strip().lower() in TRUE

@@ -7,7 +7,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
+from django.urls import reverse
 
 from newsletter import tasks
 from newsletter.models import Issue, Subscriber
@@ -190,3 +192,17 @@ def test_imported_unsubscribed_bounced_and_unconfirmed_readers_get_no_issue(
         "ida@example.com",
         "radia@example.com",
     ]
+
+
+def test_the_admin_preview_names_the_platform_and_counts_readers_by_status(admin_client):
+    upload = SimpleUploadedFile(
+        "mailchimp.csv", (DATA / "mailchimp_cleaned.csv").read_bytes(), "text/csv"
+    )
+
+    response = admin_client.post(reverse("admin:moving_import_subscribers"), {"file": upload})
+
+    page = response.content.decode()
+    assert "Recognised as a Mailchimp export" in page
+    assert "2 bounced" in page
+    assert "frances@example.com, lost@example.com" in page  # first addresses, Mailchimp column
+    assert not Subscriber.objects.exists()
