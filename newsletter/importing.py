@@ -22,7 +22,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
-from .models import Subscriber, normalize_email
+from .models import MOVES, Subscriber, normalize_email
 
 TRUE = {"true", "1", "yes", "y", "t"}
 S = Subscriber.Status
@@ -379,8 +379,9 @@ def _new_subscriber(row: Row, now: datetime) -> Subscriber:
 def _update(subscriber: Subscriber, row: Row) -> bool:
     """Bring what the file says to a reader already here; True if anything changed."""
     changed = False
-    if row.status in STOPS:
-        changed = getattr(subscriber, STOPS[row.status])()
+    move = STOPS.get(row.status)
+    if move and subscriber.status not in MOVES[move][1]:  # a query only when it may change
+        changed = getattr(subscriber, move)()
     fields = {}
     if row.name and not subscriber.name:
         fields["name"] = row.name
