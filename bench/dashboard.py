@@ -31,11 +31,12 @@ os.environ.pop("REDIS_URL", None)
 
 LOAD = """
 INSERT INTO newsletter_subscriber
-    (email, name, status, source, language, created_at, hard_bounces)
+    (email, name, status, source, language, created_at, hard_bounces, imported)
 SELECT 'bench' || i || '@example.com', '',
        (ARRAY['active','active','active','active','active','active','pending','unsubscribed',
               'bounced','active'])[1 + i %% 10],
-       'import', 'en', now() - (i %% 400) * interval '1 day' - (i %% 24) * interval '1 hour', 0
+       'import', 'en', now() - (i %% 400) * interval '1 day' - (i %% 24) * interval '1 hour', 0,
+       '{}'
 FROM generate_series(1, %(n)s) AS i;
 
 INSERT INTO billing_customer (stripe_id, subscriber_id, email, created_at)

@@ -98,3 +98,20 @@ def list_recurring_prices() -> list[dict[str, Any]]:
 def list_products() -> list[dict[str, Any]]:
     result = client().v1.products.list({"limit": 100})
     return [product.to_dict() for product in result.auto_paging_iter()]
+
+
+def retrieve_price(price_id: str) -> dict[str, Any] | None:
+    """The price as Stripe has it; None if Stripe does not know it."""
+    try:
+        return client().v1.prices.retrieve(price_id).to_dict()
+    except stripe.InvalidRequestError as error:
+        if error.http_status == 404:
+            return None
+        raise
+
+
+def iter_all_subscriptions():
+    """Every subscription of the account that is not over, page after page."""
+    result = client().v1.subscriptions.list({"limit": 100})
+    for subscription in result.auto_paging_iter():
+        yield subscription.to_dict()

@@ -38,7 +38,8 @@ class Subscriber(models.Model):
         on_delete=models.SET_NULL,
         related_name="subscriber",
     )
-    created_at = models.DateTimeField(_("created"), auto_now_add=True, db_index=True)
+    # A default, not auto_now_add: an import keeps the date the reader signed up elsewhere.
+    created_at = models.DateTimeField(_("created"), default=timezone.now, db_index=True)
     confirmed_at = models.DateTimeField(_("confirmed"), null=True, blank=True)
     unsubscribed_at = models.DateTimeField(_("unsubscribed"), null=True, blank=True)
     hard_bounces = models.PositiveSmallIntegerField(_("hard bounces"), default=0)
@@ -51,6 +52,9 @@ class Subscriber(models.Model):
         related_name="signups",
         verbose_name=_("signed up from"),
     )
+    # What the platform a reader was imported from said, kept as it came: platform, labels or
+    # topics, paid and comped flags, Stripe customer id, consent (when and where they opted in).
+    imported = models.JSONField(_("imported details"), default=dict, blank=True)
 
     class Meta:
         ordering = ["-created_at"]

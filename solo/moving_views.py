@@ -4,10 +4,8 @@ The preview writes nothing (the importers' dry runs); the import step re-reads t
 kept for an hour under a token only the author who sent them can use (solo/moving.py).
 """
 
-import csv
 import datetime as dt
 import io
-import itertools
 import tempfile
 from collections import Counter
 from pathlib import Path
@@ -76,7 +74,8 @@ class SubscribersUploadForm(forms.Form):
         label=_("CSV file"),
         help_text=_(
             "A header row with an email column: a plain email,name file, the subscribers.csv of "
-            "a Solo export, or a Ghost or Substack members export. Up to 20 MB."
+            "a Solo export, or the subscriber export of Substack, Ghost, beehiiv, Kit or "
+            "Mailchimp. Up to 20 MB."
         ),
         widget=forms.ClearableFileInput(attrs={"accept": ".csv,text/csv"}),
     )
@@ -186,18 +185,12 @@ def import_subscribers(request):
         preview = {
             "report": report,
             "rejected": report.errors[:SHOWN],
-            "first": _first_addresses(file.text),
+            "first": report.first,
             "token": moving.stash([(file.name, file.text.encode())], request.user.pk),
         }
     return _page(
         request, "import_subscribers.html", _("Import subscribers"), form=form, preview=preview
     )
-
-
-def _first_addresses(text: str, count: int = 5) -> list[str]:
-    rows = csv.DictReader(io.StringIO(text, newline=""))
-    rows.fieldnames = [(name or "").strip().lower() for name in rows.fieldnames or []]
-    return list(itertools.islice(filter(None, (row.get("email") for row in rows)), count))
 
 
 def _import_subscribers_now(request):

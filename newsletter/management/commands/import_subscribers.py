@@ -5,8 +5,9 @@ from newsletter.importing import import_csv
 
 class Command(BaseCommand):
     help = (
-        "Import subscribers from a CSV file with a header row: plain `email,name`, or a Ghost or "
-        "Substack members export. Idempotent; bad rows are reported with their line number."
+        "Import subscribers from a CSV file with a header row: plain `email,name`, Solo's own "
+        "export, or the subscriber export of Substack, Ghost, beehiiv, Kit or Mailchimp, "
+        "recognised by its columns. Idempotent; bad rows are reported with their line number."
     )
 
     def add_arguments(self, parser):
@@ -28,3 +29,14 @@ class Command(BaseCommand):
             + f"{report.format} file: {report.created} created, {report.updated} updated, "
             f"{report.unchanged} unchanged, {len(report.errors)} rejected"
         )
+        statuses = ", ".join(f"{count} {status}" for status, count in report.statuses.items())
+        self.stdout.write(
+            f"Recognised as a {report.platform} export. Readers in the file: {statuses or 'none'}"
+            f"; {report.paid} paid, {report.comped} comped; {report.merged} repeated "
+            "address(es) merged."
+        )
+        if report.paid:
+            self.stdout.write(
+                "Paid readers pay through Stripe: run link_stripe_subscribers with their prices "
+                "to give them access here, with no new charge."
+            )

@@ -1,0 +1,48 @@
+from django.core.management.base import BaseCommand, CommandError
+
+from billing import linking, stripe_api
+
+
+class Command(BaseCommand):
+    help = (
+        "Give access to readers who already pay in this Stripe account (moving in from Substack "
+        "or Ghost): the picked prices become plans, and each subscription on them is linked to "
+        "its subscriber by customer id or email. No checkout, no charge. Other prices are left "
+        "alone. Prints who was linked, who could not be, and why."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--price",
+            action="append",
+            required=True,
+            dest="prices",
+            metavar="PRICE_ID",
+            help="a Stripe price (or legacy plan) id that counts as a Solo plan; repeat for more",
+        )
+        parser.add_argument(
+            "--dry-run", action="store_true", help="Say what would be linked; change nothing."
+        )
+
+    def handle(self, *args, prices, dry_run, **options):
+        if not stripe_api.is_configured():
+            raise CommandError("STRIPE_SECRET_KEY is not set.")
+        try:
+            report = linking.link_subscribers(prices, dry_run=dry_run)
+        except stripe_api.StripeError as error:
+            raise CommandError(f"Stripe answered: {error}") from error
+        say = self.stdout.write
+        for line in report.plans:
+            say(line)
+        sections = (
+            ("Linked", report.linked),
+            ("Already linked", report.already),
+            ("Not linked", report.not_linked),
+        )
+        for title, outcomes in sections:
+            say(f"{title}: {len(outcomes)}")
+            for o in outcomes:
+                say(f"  {o.subscription} ({o.status}) {o.email or o.customer}: {o.why}")
+        say(f"{report.other_prices} subscription(s) on other prices left alone.")
+        if dry_run:
+            say("Dry run: nothing was changed.")
