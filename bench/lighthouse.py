@@ -163,7 +163,9 @@ def main() -> None:
         if r["failed"]:
             print(f"\n{name}: audits not passed: {', '.join(r['failed'])}")
     worst = min(statistics.fmean(r[c] for c in CATEGORIES) for r in results.values())
-    print(f"\nlowest page average {worst:.1f}; " + ("all pages ≥ 95, CLS 0" if not low else "BELOW"))
+    print(
+        f"\nlowest page average {worst:.1f}; " + ("all pages ≥ 95, CLS 0" if not low else "BELOW")
+    )
     sys.exit(1 if low else 0)
 
 
