@@ -9,6 +9,7 @@ recipient (`recipient_template`).
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass
 from email.utils import make_msgid, parseaddr
 from urllib.parse import urlsplit
@@ -43,6 +44,12 @@ SAMPLE_READERS = {
     PAID: Reader(is_member=True, is_paid=True),
 }
 _MAX_LINE = 900  # below SMTP's 998, so Django keeps bodies 8bit instead of quoted-printable
+# The issue email's column. Outlook for Windows ignores max-width and draws an image at its width
+# attribute: an uploaded picture (1600 px) would push the text out of the screen.
+EMAIL_WIDTH = 600
+_IMG = re.compile(r"<img\b[^>]*>")
+_WIDTH = re.compile(r'\swidth="(\d+)"')
+_HEIGHT = re.compile(r'\sheight="(\d+)"')
 
 
 def _wrap_long_lines(text: str) -> str:
@@ -57,6 +64,21 @@ def _wrap_long_lines(text: str) -> str:
             line = line[cut + 1 :]
         out.append(line)
     return "\n".join(out)
+
+
+def _fit_image(match: re.Match) -> str:
+    tag = match.group(0)
+    width = _WIDTH.search(tag)
+    if not width or int(width[1]) <= EMAIL_WIDTH:
+        return tag
+    scale = EMAIL_WIDTH / int(width[1])
+    tag = _WIDTH.sub(f' width="{EMAIL_WIDTH}"', tag, count=1)
+    return _HEIGHT.sub(lambda m: f' height="{round(int(m[1]) * scale)}"', tag, count=1)
+
+
+def fit_images(html: str) -> str:
+    """Images wider than the email's column narrowed to it, height in proportion."""
+    return _IMG.sub(_fit_image, html)
 
 
 @dataclass
@@ -97,7 +119,7 @@ def render_issue(
         "issue": issue,
         "subject": issue.get_subject(),
         "title": note.title if note else issue.get_subject(),
-        "content_html": absolute_links(content_html, site),
+        "content_html": fit_images(absolute_links(content_html, site)),
         "content_text": absolute_markdown_links(markdown_text, site),
         "teaser_only": teaser,
         "read_url": read_url,

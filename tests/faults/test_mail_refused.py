@@ -104,11 +104,11 @@ def test_mail_folder_disk_full_marks_only_whole_messages_sent(
     mountpoint = str(tmp_path)  # the tmpfs is mounted on it in the worker's namespace only
     note = make_note(visibility="public")
     readers = make_subscribers(READERS)
-    # 48 KiB: room for about a dozen messages of ~3.5 KiB written one after the other (one
+    # 64 KiB: room for about a dozen messages of ~5 KiB written one after the other (one
     # connection: one file), then ENOSPC; once freed, room for the rest.
     worker = start_worker(
         f"file://{mountpoint}",
-        prefix=_tmpfs_prefix(mountpoint, "48k"),
+        prefix=_tmpfs_prefix(mountpoint, "64k"),
         NEWSLETTER_SMTP_CONNECTIONS="1",
     )
     folder = Path(f"/proc/{worker.process.pid}/root{mountpoint}")  # the worker's view of it
