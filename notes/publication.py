@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.db import models, transaction
+from django.db import DatabaseError, models, transaction
 from django.utils.translation import gettext_lazy as _
 from redis.exceptions import RedisError
 
@@ -195,7 +195,11 @@ class SiteSettings(models.Model):
             values = None
         if values is not None:
             return cls(**values)
-        site = cls.objects.filter(pk=1).first() or cls()
+        try:
+            site = cls.objects.filter(pk=1).first() or cls()
+        except DatabaseError as error:  # every page asks: a database down answers /healthz's 503
+            logger.warning("database unavailable, first-run site settings: %s", error)
+            return cls()
         values = {
             f.attname: getattr(site, f.attname).name
             if isinstance(f, models.FileField)

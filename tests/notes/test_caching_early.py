@@ -10,6 +10,7 @@ from django.contrib.messages.storage.cookie import CookieStorage
 from django.http import HttpResponse
 from django.test import Client, RequestFactory
 
+from notes.publication import SiteSettings
 from tests.billing.readers import ENTITLED, KINDS, make_reader
 
 SECRET = "SECRET-PREMIUM-TEXT"
@@ -136,9 +137,11 @@ def test_each_language_and_host_gets_its_own_copy(make_note, settings):
     note = make_note("Hello")
     url = note.get_absolute_url()
     warm(url)
-    settings.LANGUAGE_CODE = "fr"  # the site's language changed since
+    SiteSettings.objects.update_or_create(pk=1, defaults={"language": "fr"})  # the author's choice
     assert '<html lang="fr">' in Client().get(url).content.decode()
-    settings.LANGUAGE_CODE = "en"
+    SiteSettings.objects.filter(pk=1).get().save()  # saved again unchanged: still French
+    assert '<html lang="fr">' in Client().get(url).content.decode()
+    SiteSettings.objects.update_or_create(pk=1, defaults={"language": "en"})
     assert '<html lang="en">' in Client().get(url).content.decode()
     other_host = Client(HTTP_HOST="localhost").get(url).content.decode()
     assert '<link rel="canonical" href="http://localhost/' in other_host
