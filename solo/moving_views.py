@@ -237,9 +237,8 @@ def link_stripe(request):
         choices = linking.price_choices()
     except stripe_api.StripeError as error:
         return _page(request, "link_stripe.html", title, configured=True, stripe_error=error)
-    form = PricesForm(
-        request.POST or None, initial={"prices": [c.id for c in choices if c.is_plan]}
-    )
+    data = request.POST if request.method == "POST" else None
+    form = PricesForm(data, initial={"prices": [c.id for c in choices if c.is_plan]})
     form.fields["prices"].choices = [(c.id, c.id) for c in choices]
     if form.is_valid():
         run = ImportRun.objects.create(
