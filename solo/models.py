@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class SentTestEmail(models.Model):
@@ -30,10 +31,10 @@ class ImportRun(models.Model):
         STRIPE = "stripe", _("paying readers from Stripe")
 
     class Status(models.TextChoices):
-        QUEUED = "queued", _("queued")
-        RUNNING = "running", _("running")
-        DONE = "done", _("done")
-        FAILED = "failed", _("failed")
+        QUEUED = "queued", pgettext_lazy("import run", "queued")
+        RUNNING = "running", pgettext_lazy("import run", "running")
+        DONE = "done", pgettext_lazy("import run", "done")
+        FAILED = "failed", pgettext_lazy("import run", "failed")
 
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     status = models.CharField(
