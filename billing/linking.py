@@ -10,6 +10,7 @@ email, creating an active subscriber when nobody has it. Subscriptions on other 
 alone. Running it again changes nothing.
 """
 
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -40,6 +41,71 @@ class LinkReport:
     already: list[Outcome] = field(default_factory=list)
     not_linked: list[Outcome] = field(default_factory=list)
     other_prices: int = 0  # subscriptions on prices not picked: left alone
+
+
+def report_lines(report: LinkReport, *, dry_run: bool = False) -> list[str]:
+    """The report as the command prints it and the admin lets the author download it."""
+    lines = list(report.plans)
+    sections = (
+        ("Linked", report.linked),
+        ("Already linked", report.already),
+        ("Not linked", report.not_linked),
+    )
+    for title, outcomes in sections:
+        lines.append(f"{title}: {len(outcomes)}")
+        lines += [
+            f"  {o.subscription} ({o.status}) {o.email or o.customer}: {o.why}" for o in outcomes
+        ]
+    lines.append(f"{report.other_prices} subscription(s) on other prices left alone.")
+    if dry_run:
+        lines.append("Dry run: nothing was changed.")
+    return lines
+
+
+@dataclass
+class PriceChoice:
+    """A recurring price the author may pick, as the admin lists it."""
+
+    id: str
+    product: str
+    nickname: str
+    amount: int
+    currency: str
+    interval: str
+    active: bool
+    subscriptions: int  # live subscriptions on it
+    is_plan: bool  # picked already
+
+    @property
+    def major(self) -> float:
+        """The amount in the currency's main unit (Stripe counts in cents)."""
+        return self.amount / 100
+
+
+def price_choices() -> list[PriceChoice]:
+    """The account's active recurring prices, and archived ones readers still pay, each with its
+    product's name and its number of subscriptions; the busiest first."""
+    products = {p["id"]: p.get("name") or p["id"] for p in stripe_api.list_products()}
+    paying = Counter(
+        sync._item_fields(data)["price_id"] for data in stripe_api.iter_all_subscriptions()
+    )
+    plans = set(Plan.objects.values_list("stripe_price_id", flat=True))
+    choices = [
+        PriceChoice(
+            id=price["id"],
+            product=products.get(sync._id(price.get("product")), ""),
+            nickname=price.get("nickname") or "",
+            amount=price.get("unit_amount") or 0,
+            currency=(price.get("currency") or "").upper(),
+            interval=(price.get("recurring") or {}).get("interval", ""),
+            active=bool(price.get("active")),
+            subscriptions=paying[price["id"]],
+            is_plan=price["id"] in plans,
+        )
+        for price in stripe_api.list_recurring_prices()
+        if price.get("active") or paying[price["id"]]
+    ]
+    return sorted(choices, key=lambda c: (-c.subscriptions, c.product, c.id))
 
 
 class NotLinked(Exception):

@@ -1,40 +1,52 @@
 """The admin's import and export pages: upload, see what would change, then import.
 
-The preview writes nothing (the importers' dry runs); the import step re-reads the same uploads,
-kept for an hour under a token only the author who sent them can use (solo/moving.py).
+The preview writes nothing (the importers' dry runs); the import step takes the same uploads,
+kept for an hour under a token only the author who sent them can use (solo/moving.py), into an
+ImportRun row and queues it for a worker; the run's page shows its progress, then its report.
 """
 
 import datetime as dt
 import io
 import tempfile
-from collections import Counter
 from pathlib import Path
 
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse
-from django.shortcuts import redirect
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
+from billing import linking, stripe_api
 from newsletter.importing import import_csv
-from notes.caching import invalidate
 from notes.importers import import_files
 
-from . import moving
+from . import import_runs, moving, tasks
+from .models import ImportRun
 
 SHOWN = 20  # items and warnings listed in a preview; the counts cover everything
 MAX_CSV_BYTES = 20 * 1024 * 1024
-OUTCOMES = {
-    "created": pgettext_lazy("import outcome", "created"),
-    "updated": pgettext_lazy("import outcome", "updated"),
-    "unchanged": pgettext_lazy("import outcome", "unchanged"),
-    "failed": pgettext_lazy("import outcome", "failed"),
+# The counts a run may have, in the order shown.
+COUNTS = {
+    **import_runs.OUTCOMES,
+    "rejected": pgettext_lazy("import outcome", "rejected"),
+    "images": _("images added"),
+    "linked": _("linked"),
+    "already": _("already linked"),
+    "not_linked": _("not linked"),
+    "other_prices": _("on other prices, left alone"),
 }
+# Who may follow a run: whoever may start one of its kind.
+RUN_PERMISSIONS = {
+    ImportRun.Kind.NOTES: ("notes.add_note", "notes.change_note"),
+    ImportRun.Kind.SUBSCRIBERS: ("newsletter.add_subscriber", "newsletter.change_subscriber"),
+    ImportRun.Kind.STRIPE: ("billing.add_plan", "newsletter.add_subscriber"),
+}
+REPORT_LINES_SHOWN = 200
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -101,28 +113,6 @@ def _page(request, template, title, **context):
     return TemplateResponse(request, f"admin/moving/{template}", context)
 
 
-def _notes_summary(results, folder: Path) -> dict:
-    """Counts, the first items and every problem of an import's results."""
-    counts = Counter({outcome: 0 for outcome in OUTCOMES})
-    items, problems = [], []
-    for file, result, error in results:
-        name = str(Path(file).relative_to(folder))
-        if error:
-            counts["failed"] += 1
-            problems.append(f"{name}: {error}")
-            continue
-        counts[result.outcome] += 1
-        items.append((name, OUTCOMES[result.outcome], result.slug))
-        problems += [f"{name}: {reason}" for reason in result.refused]
-    return {
-        "counts": [(OUTCOMES[outcome], count) for outcome, count in counts.items()],
-        "raw": counts,
-        "items": items[:SHOWN],
-        "more": max(0, len(items) - SHOWN),
-        "problems": problems,
-    }
-
-
 @require_http_methods(["GET", "POST"])
 def import_notes(request):
     _require(request, "notes.add_note", "notes.change_note")
@@ -138,8 +128,16 @@ def import_notes(request):
             except moving.ArchiveError as error:
                 form.add_error("files", str(error))
             else:
-                preview = _notes_summary(import_files([folder], dry_run=True), Path(folder))
-                preview["problems"] = unpacked.warnings + preview["problems"]
+                summary = import_runs.notes_summary(
+                    import_files([folder], dry_run=True), Path(folder)
+                )
+                items = summary["items"]
+                preview = {
+                    "counts": summary["counts"],
+                    "items": [(n, import_runs.OUTCOMES[o], slug) for n, o, slug in items[:SHOWN]],
+                    "more": max(0, len(items) - SHOWN),
+                    "problems": unpacked.warnings + summary["problems"],
+                }
                 preview["formats"] = unpacked.formats
                 preview["images"] = moving.new_images(unpacked)
                 preview["token"] = moving.stash(uploads, request.user.pk)
@@ -147,29 +145,20 @@ def import_notes(request):
 
 
 def _import_notes_now(request):
+    return _start(request, ImportRun.Kind.NOTES, "admin:moving_import_notes")
+
+
+def _start(request, kind: str, upload_page: str):
+    """Hand the previewed uploads to a worker and show the run's progress."""
     token = request.POST["token"]
     uploads = moving.unstash(token, request.user.pk)
     if uploads is None:
         messages.error(request, _("This upload has expired: choose the files again."))
-        return redirect("admin:moving_import_notes")
-    with tempfile.TemporaryDirectory(prefix="solo-import-") as folder:
-        unpacked = moving.unpack(uploads, Path(folder))  # read without error at the preview
-        images = moving.restore_images(unpacked)
-        summary = _notes_summary(import_files([folder]), Path(folder))
-    invalidate()
+        return redirect(upload_page)
+    run = ImportRun.objects.create(kind=kind, user=request.user, upload=import_runs.pack(uploads))
     moving.forget(token)
-    counts = summary["raw"]
-    messages.success(
-        request,
-        _(
-            "Import done: %(created)d created, %(updated)d updated, %(unchanged)d unchanged, "
-            "%(failed)d failed; %(images)d image(s) added."
-        )
-        % {**counts, "images": images},
-    )
-    for problem in summary["problems"][:SHOWN]:
-        messages.warning(request, _("Warning: %(problem)s") % {"problem": problem})
-    return redirect("admin:notes_note_changelist")
+    tasks.start(run)
+    return redirect("admin:moving_run", run.pk)
 
 
 @require_http_methods(["GET", "POST"])
@@ -194,27 +183,72 @@ def import_subscribers(request):
 
 
 def _import_subscribers_now(request):
-    token = request.POST["token"]
-    uploads = moving.unstash(token, request.user.pk)
-    if uploads is None:
-        messages.error(request, _("This upload has expired: choose the file again."))
-        return redirect("admin:moving_import_subscribers")
-    report = import_csv(io.StringIO(uploads[0][1].decode(), newline=""))
-    moving.forget(token)
-    messages.success(
-        request,
-        _(
-            "Import done: %(created)d created, %(updated)d updated, %(unchanged)d unchanged, "
-            "%(rejected)d rejected."
-        )
-        % {
-            "created": report.created,
-            "updated": report.updated,
-            "unchanged": report.unchanged,
-            "rejected": len(report.errors),
-        },
+    return _start(request, ImportRun.Kind.SUBSCRIBERS, "admin:moving_import_subscribers")
+
+
+def _run_for(request, pk: int) -> ImportRun:
+    run = get_object_or_404(ImportRun.objects.defer("upload"), pk=pk)
+    _require(request, *RUN_PERMISSIONS[run.kind])
+    return run
+
+
+@require_GET
+def run_progress(request, pk: int):
+    """Queued, running, done or failed, with the counts so far; reloads itself until over."""
+    run = _run_for(request, pk)
+    lines = run.report.splitlines()
+    context = {
+        "run": run,
+        "counts": [(label, run.counts[key]) for key, label in COUNTS.items() if key in run.counts],
+        "report_lines": lines[:REPORT_LINES_SHOWN],
+        "more_lines": max(0, len(lines) - REPORT_LINES_SHOWN),
+    }
+    return _page(request, "run.html", _("Import #%(pk)d") % {"pk": run.pk}, **context)
+
+
+@require_GET
+def run_report(request, pk: int):
+    run = _run_for(request, pk)
+    if not run.is_over:
+        raise Http404("The report is written when the run is over.")
+    response = HttpResponse(run.report, content_type="text/plain; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="solo-import-{run.pk}.txt"'
+    return response
+
+
+class PricesForm(forms.Form):
+    prices = forms.MultipleChoiceField(
+        label=_("Prices that count as plans here"),
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": _("Tick at least one price.")},
     )
-    return redirect("admin:newsletter_subscriber_changelist")
+
+
+@require_http_methods(["GET", "POST"])
+def link_stripe(request):
+    """The author ticks which of the Stripe account's prices count as plans here; a dry run shows
+    who would be linked, then "Link these readers" does it. Both run on a worker: each reader may
+    cost a call to Stripe, too slow for one request with thousands of them."""
+    _require(request, *RUN_PERMISSIONS[ImportRun.Kind.STRIPE])
+    title = _("Link paying readers from Stripe")
+    if not stripe_api.is_configured():
+        return _page(request, "link_stripe.html", title, configured=False)
+    try:
+        choices = linking.price_choices()
+    except stripe_api.StripeError as error:
+        return _page(request, "link_stripe.html", title, configured=True, stripe_error=error)
+    data = request.POST if request.method == "POST" else None
+    form = PricesForm(data, initial={"prices": [c.id for c in choices if c.is_plan]})
+    form.fields["prices"].choices = [(c.id, c.id) for c in choices]
+    if form.is_valid():
+        run = ImportRun.objects.create(
+            kind=ImportRun.Kind.STRIPE,
+            user=request.user,
+            options={"prices": form.cleaned_data["prices"], "dry_run": "link" not in request.POST},
+        )
+        tasks.start(run)
+        return redirect("admin:moving_run", run.pk)
+    return _page(request, "link_stripe.html", title, configured=True, form=form, choices=choices)
 
 
 @require_GET
@@ -237,4 +271,11 @@ def urls(site) -> list:
             name="moving_import_subscribers",
         ),
         path("moving/export/", site.admin_view(export), name="moving_export"),
+        path("moving/stripe/", site.admin_view(link_stripe), name="moving_link_stripe"),
+        path("moving/runs/<int:pk>/", site.admin_view(run_progress), name="moving_run"),
+        path(
+            "moving/runs/<int:pk>/report/",
+            site.admin_view(run_report),
+            name="moving_run_report",
+        ),
     ]

@@ -10,6 +10,7 @@ from django.urls import reverse
 from notes.models import Note
 
 from .test_import_platforms import GHOST, WXR, substack_zip
+from .test_moving_through_the_admin import confirm
 
 IMPORT_NOTES = reverse("admin:moving_import_notes")
 
@@ -31,8 +32,7 @@ def test_the_preview_says_which_platform_each_export_came_from_then_imports_it(
     assert "<li>10 created</li>" in page and "substack-export.zip/the-paid-deep-dive" in page
     assert not Note.objects.exists()
 
-    token = response.context["preview"]["token"]
-    assert admin_client.post(IMPORT_NOTES, {"token": token}).status_code == 302
+    assert confirm(admin_client, response).status_code == 302
     assert Note.objects.count() == 10
     assert Note.objects.get(slug="the-paid-deep-dive").visibility == "paid"
 

@@ -31,18 +31,5 @@ class Command(BaseCommand):
             report = linking.link_subscribers(prices, dry_run=dry_run)
         except stripe_api.StripeError as error:
             raise CommandError(f"Stripe answered: {error}") from error
-        say = self.stdout.write
-        for line in report.plans:
-            say(line)
-        sections = (
-            ("Linked", report.linked),
-            ("Already linked", report.already),
-            ("Not linked", report.not_linked),
-        )
-        for title, outcomes in sections:
-            say(f"{title}: {len(outcomes)}")
-            for o in outcomes:
-                say(f"  {o.subscription} ({o.status}) {o.email or o.customer}: {o.why}")
-        say(f"{report.other_prices} subscription(s) on other prices left alone.")
-        if dry_run:
-            say("Dry run: nothing was changed.")
+        for line in linking.report_lines(report, dry_run=dry_run):
+            self.stdout.write(line)
