@@ -1,4 +1,4 @@
-"""The early page cache (notes.caching.AnonymousPageCacheMiddleware) and DESIGN.md rule 1.
+"""The early page cache (notes.caching.AnonymousPageCacheMiddleware) and rule premium-never-leaks.
 
 Anonymous readers without a session get whole pages from the shared cache before sessions, auth
 and CSRF run; everyone else goes the long way and sees exactly what they may read.

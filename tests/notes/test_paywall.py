@@ -1,4 +1,4 @@
-"""DESIGN.md rule 1: the part after the paywall point reaches no reader without access."""
+"""Rule premium-never-leaks: the part after the paywall point reaches no reader without access."""
 
 import pytest
 from django.core.cache import cache

@@ -1,4 +1,4 @@
-"""DESIGN.md rule 5: every page and feed runs the same number of queries for 10 or 300 notes."""
+"""Rule constant-sql: every page and feed runs the same number of queries for 10 or 300 notes."""
 
 from datetime import timedelta
 
