@@ -24,9 +24,9 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import time
-import urllib.request
 from pathlib import Path
+
+from demo_site import serve_demo
 
 ROOT = Path(__file__).resolve().parent.parent
 PORT = 8112
@@ -48,42 +48,6 @@ def lighthouse_command() -> str:
     if not found:
         raise SystemExit("Lighthouse is missing: npm install --no-save lighthouse@12.2.3")
     return found
-
-
-def serve(folder: Path) -> subprocess.Popen:
-    env = {
-        **os.environ,
-        "DEBUG": "false",
-        "SECRET_KEY": "bench-lighthouse-not-secret-" + "x" * 32,
-        "DATABASE_URL": f"sqlite:///{folder / 'db.sqlite3'}",
-        "SITE_URL": BASE,
-        "SECURE_SSL_REDIRECT": "false",  # plain http on 127.0.0.1: no TLS proxy in front
-        "SECURE_HSTS_SECONDS": "0",
-    }
-    env.pop("REDIS_URL", None)  # a local-memory cache: nothing shared to set up
-    manage = [sys.executable, str(ROOT / "manage.py")]
-    for command in (
-        ["collectstatic", "--noinput", "--verbosity", "0"],
-        ["migrate", "--verbosity", "0"],
-        ["seed_demo"],
-    ):
-        subprocess.run(manage + command, env=env, cwd=ROOT, check=True, capture_output=True)
-    server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "solo.wsgi", "--bind", f"127.0.0.1:{PORT}"]
-        + ["--workers", "2"],
-        env=env,
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    for _ in range(100):
-        try:
-            urllib.request.urlopen(BASE + "/healthz", timeout=1)
-            return server
-        except OSError:
-            time.sleep(0.1)
-    server.kill()
-    raise SystemExit("the server did not start")
 
 
 def audit(command: str, url: str, attempts: int = 3) -> dict:
@@ -132,7 +96,7 @@ def main() -> None:
     command = lighthouse_command()
     results = {}
     with tempfile.TemporaryDirectory() as folder:
-        server = serve(Path(folder))
+        server = serve_demo(Path(folder), PORT, production=True)
         try:
             for name, path in PAGES:
                 reports = sorted(

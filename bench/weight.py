@@ -10,49 +10,17 @@ stores it); WOFF2 fonts as they are, since they are compressed already. Exits 1 
 
 import argparse
 import gzip
-import os
 import shutil
-import subprocess
 import sys
 import tempfile
-import time
-import urllib.request
 from pathlib import Path
 
+from demo_site import serve_demo
 from playwright.sync_api import sync_playwright
 
 ROOT = Path(__file__).resolve().parent.parent
 PORT = 8109
 BASE = f"http://127.0.0.1:{PORT}"
-
-
-def serve(folder: Path) -> subprocess.Popen:
-    env = {
-        **os.environ,
-        "DEBUG": "true",
-        "SECRET_KEY": "bench-weight-not-secret",
-        "DATABASE_URL": f"sqlite:///{folder / 'db.sqlite3'}",
-        "SITE_URL": BASE,
-    }
-    env.pop("REDIS_URL", None)  # a local-memory cache: nothing shared to set up
-    manage = [sys.executable, str(ROOT / "manage.py")]
-    for command in (["migrate", "--verbosity", "0"], ["seed_demo"]):
-        subprocess.run(manage + command, env=env, cwd=ROOT, check=True, capture_output=True)
-    server = subprocess.Popen(
-        manage + ["runserver", "--noreload", f"127.0.0.1:{PORT}"],
-        env=env,
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    for _ in range(100):
-        try:
-            urllib.request.urlopen(BASE + "/healthz", timeout=1)
-            return server
-        except OSError:
-            time.sleep(0.1)
-    server.kill()
-    raise SystemExit("the server did not start")
 
 
 def weigh(path: str) -> list[tuple[str, str, int, int]]:
@@ -81,7 +49,7 @@ def main() -> None:
     parser.add_argument("--budget", type=float, default=60, help="KB on the wire, images aside")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
-        server = serve(Path(folder))
+        server = serve_demo(Path(folder), PORT, production=False)
         try:
             rows = weigh(args.path)
         finally:
