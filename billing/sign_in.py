@@ -18,6 +18,7 @@ from sesame.utils import get_query_string
 from newsletter.limits import over_limit
 from newsletter.models import Subscriber, normalize_email
 from newsletter.tasks import send_email
+from notes.publication import SiteSettings
 
 from .sync import ensure_user
 
@@ -57,7 +58,7 @@ def email_link(subscriber: Subscriber) -> None:
     user = ensure_user(subscriber)
     link = settings.SITE_URL + reverse("billing:login_link") + get_query_string(user)
     minutes = settings.SESAME_MAX_AGE // 60
-    context = {"link": link, "site_name": settings.SITE_NAME, "minutes": minutes}
+    context = {"link": link, "site_name": SiteSettings.current().name, "minutes": minutes}
     text = render_to_string("billing/email/sign_in.txt", context)
     subject = _("Your sign-in link")
     email = subscriber.email

@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from newsletter.tasks import send_email
+from notes.publication import SiteSettings
 
 from . import sync
 from .models import StripeEvent, Subscription
@@ -79,7 +80,7 @@ def on_invoice_payment_failed(obj: dict, event: StripeEvent) -> str:
 
 def email_payment_failed(email: str) -> None:
     link = settings.BILLING_PORTAL_LOGIN_URL or settings.SITE_URL + reverse("billing:account")
-    context = {"link": link, "site_name": settings.SITE_NAME}
+    context = {"link": link, "site_name": SiteSettings.current().name}
     subject = _("Your payment did not go through")
     text = render_to_string("billing/email/payment_failed.txt", context)
     transaction.on_commit(lambda: send_email.delay(email, subject, text))

@@ -86,6 +86,7 @@ class Rendered:
     subject: str
     text: str
     html: str
+    publication: str  # the List-Id's name
 
 
 def teaser_only(issue: Issue, reader: Reader) -> bool:
@@ -115,6 +116,7 @@ def render_issue(
         markdown_text = strip_paywall(issue.body)
         content_html = render_markdown(issue.body)
         read_url = site + reverse("notes:home")
+    publication = SiteSettings.current().name
     context = {
         "issue": issue,
         "subject": issue.get_subject(),
@@ -126,7 +128,7 @@ def render_issue(
         # No upgrade link to a dead end while payments are off.
         "pricing_url": site + reverse("billing:pricing") if payments_on() else "",
         "unsubscribe_url": site + reverse("newsletter:unsubscribe", args=[unsubscribe_token]),
-        "site_name": SiteSettings.current().name,
+        "site_name": publication,
         "site_url": site,
     }
     html = render_to_string("newsletter/email/issue.html", context)
@@ -135,7 +137,7 @@ def render_issue(
     if track:
         html = clicks.rewrite_html(html, issue.pk)
         text = clicks.rewrite_text(text, issue.pk)
-    return Rendered(context["subject"], _wrap_long_lines(text), _wrap_long_lines(html))
+    return Rendered(context["subject"], _wrap_long_lines(text), _wrap_long_lines(html), publication)
 
 
 def _domain() -> str:
@@ -148,7 +150,7 @@ def message_id(delivery_id: int, issue_id: int) -> str:
     return f"<issue{issue_id}.d{delivery_id}.{digest}@{_domain()}>"
 
 
-def headers(issue: Issue, token: str) -> dict[str, str]:
+def headers(publication: str, token: str) -> dict[str, str]:
     url = settings.SITE_URL + reverse("newsletter:unsubscribe", args=[token])
     list_host = urlsplit(settings.SITE_URL).hostname or _domain()
     mailto = f"mailto:unsubscribe@{_domain()}?subject=unsubscribe%20{token}"
@@ -156,7 +158,7 @@ def headers(issue: Issue, token: str) -> dict[str, str]:
         # RFC 2369 + RFC 8058: one-click unsubscribe by POST to the https URL.
         "List-Unsubscribe": f"<{url}>, <{mailto}>",
         "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
-        "List-Id": f"{settings.SITE_NAME} <newsletter.{list_host}>",
+        "List-Id": f"{publication} <newsletter.{list_host}>",
         "Precedence": "bulk",
         "Auto-Submitted": "auto-generated",
     }
@@ -167,7 +169,7 @@ def build_message(issue: Issue, rendered: Rendered, to: str, token: str, msgid: 
         rendered.subject,
         rendered.text,
         to=[to],
-        headers={**headers(issue, token), "Message-ID": msgid},
+        headers={**headers(rendered.publication, token), "Message-ID": msgid},
     )
     message.attach_alternative(rendered.html, "text/html")
     return message
@@ -191,6 +193,7 @@ class Prepared:
             self.rendered.subject,
             text.replace(recipient_template.TOKEN, token),
             html.replace(recipient_template.TOKEN, token),
+            self.rendered.publication,
         )
 
 

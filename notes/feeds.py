@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from billing.access import ANONYMOUS, Reader, can_read
 
-from .models import Note, Tag
+from .models import Note, SiteSettings, Tag
 
 FEED_SIZE = 20
 
@@ -34,7 +34,7 @@ class LatestNotesFeed(Feed):
     description = _("The latest notes.")
 
     def title(self, obj=None):
-        return settings.SITE_NAME
+        return SiteSettings.current().name
 
     def link(self, obj=None):
         return reverse("notes:home")
@@ -90,7 +90,7 @@ class TagNotesFeed(LatestNotesFeed):
         return get_object_or_404(Tag, slug=slug)
 
     def title(self, obj=None):
-        return f"{settings.SITE_NAME} — {obj.name}"
+        return f"{SiteSettings.current().name} — {obj.name}"
 
     def link(self, obj=None):
         return obj.get_absolute_url()

@@ -134,13 +134,13 @@ def _answer(request, site, name: str, content_type: str, make) -> HttpResponse:
 
 @require_safe
 def favicon(request):
-    site = SiteSettings.current()
+    site = SiteSettings.for_request(request)
     return _answer(request, site, "favicon.ico", "image/x-icon", lambda: favicon_bytes(site))
 
 
 @require_safe
 def apple_touch_icon(request):
-    site = SiteSettings.current()
+    site = SiteSettings.for_request(request)
     return _answer(request, site, "touch.png", "image/png", lambda: png_bytes(site, TOUCH_SIZE))
 
 
@@ -148,13 +148,13 @@ def apple_touch_icon(request):
 def icon(request, size: int):
     if size not in MANIFEST_SIZES:
         raise Http404
-    site = SiteSettings.current()
+    site = SiteSettings.for_request(request)
     return _answer(request, site, f"{size}.png", "image/png", lambda: png_bytes(site, size))
 
 
 @require_safe
 def web_manifest(request):
-    site = SiteSettings.current()
+    site = SiteSettings.for_request(request)
     return _answer(
         request,
         site,
@@ -166,5 +166,5 @@ def web_manifest(request):
 
 @require_safe
 def theme(request):
-    site = SiteSettings.current()
+    site = SiteSettings.for_request(request)
     return _answer(request, site, "theme.css", "text/css; charset=utf-8", lambda: theme_css(site))

@@ -186,6 +186,11 @@ class SiteSettings(models.Model):
         return result
 
     @classmethod
+    def for_request(cls, request) -> "SiteSettings":
+        """The settings this request already read (the language middleware reads them first)."""
+        return getattr(request, "site_settings", None) or cls.current()
+
+    @classmethod
     def current(cls) -> "SiteSettings":
         """The settings as last saved (first-run defaults before that): one cache GET when warm."""
         try:

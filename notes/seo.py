@@ -2,6 +2,7 @@
 
 import json
 
+from django.conf import settings
 from django.utils.safestring import mark_safe
 
 from billing.access import ANONYMOUS, can_read
@@ -17,7 +18,7 @@ def json_ld(data: dict) -> str:
     return mark_safe(json.dumps(data, ensure_ascii=False).translate(_ESCAPES))
 
 
-def blog_posting(note, tags, url: str, site_name: str, site_url: str) -> dict:
+def blog_posting(note, tags, url: str, site) -> dict:
     """Search engines and social sites read as anonymous readers: "free" is what they may read."""
     free = can_read(ANONYMOUS, note)
     data = {
@@ -29,8 +30,8 @@ def blog_posting(note, tags, url: str, site_name: str, site_url: str) -> dict:
         "mainEntityOfPage": note.canonical_url or url,
         "datePublished": note.published_at.isoformat() if note.published_at else None,
         "dateModified": note.updated_at.isoformat() if note.updated_at else None,
-        "author": {"@type": "Person", "name": site_name, "url": site_url},
-        "publisher": {"@type": "Organization", "name": site_name, "url": site_url},
+        "author": {"@type": "Person", "name": site.author_name, "url": settings.SITE_URL},
+        "publisher": {"@type": "Organization", "name": site.name, "url": settings.SITE_URL},
         "keywords": [tag.name for tag in tags],
         "isAccessibleForFree": free,
     }

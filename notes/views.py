@@ -5,7 +5,6 @@ tags in one query, its neighbours and related notes in another (notes/around.py)
 import re
 from itertools import groupby
 
-from django.conf import settings
 from django.contrib.sitemaps.views import sitemap as sitemap_view
 from django.core.paginator import InvalidPage, Paginator
 from django.db.models import Count, Min, Q
@@ -90,6 +89,7 @@ def detail(request, slug):
             return redirect(moved.note, permanent=True)
         raise Http404 from None
     url = request.build_absolute_uri(note.get_absolute_url())
+    site = SiteSettings.for_request(request)
     tags = list(note.tags.only("name", "slug"))
     canonical = note.canonical_url or url
     context = {
@@ -99,8 +99,8 @@ def detail(request, slug):
         "open_to_all": can_read(ANONYMOUS, note),  # no paywall at all
         "subscribing_unlocks": can_read(FREE_SUBSCRIBER, note),  # the paywall's invitation
         "canonical": canonical,
-        "json_ld": json_ld(blog_posting(note, tags, url, settings.SITE_NAME, settings.SITE_URL)),
-        "social": social.for_note(note, canonical, SiteSettings.current()),
+        "json_ld": json_ld(blog_posting(note, tags, url, site)),
+        "social": social.for_note(note, canonical, site),
         "share_links": social.share_links(note.page_title, url) if note.is_live else [],
         **around(note, tags),
     }
@@ -137,7 +137,7 @@ def about(request):
         paid=Count("pk", filter=Q(visibility=Note.Visibility.PAID)),
         since=Min("published_at"),
     )
-    site = SiteSettings.current()
+    site = SiteSettings.for_request(request)
     meta = social.for_page(_("About %(name)s") % {"name": site.name}, site.author_bio)
     return render(request, "notes/about.html", {"counts": counts, "social": meta})
 
@@ -174,7 +174,7 @@ def preview_image(request, slug):
     """The note's social preview picture (for notes without a cover); drafts are not shown."""
     fields = ("pk", "slug", "title", "seo_title", "updated_at")
     note = get_object_or_404(Note.objects.published().only(*fields), slug=slug)
-    site = SiteSettings.current()
+    site = SiteSettings.for_request(request)
     version = social.preview_version(note, site)
     etag = f'"{version}"'
     response = get_conditional_response(request, etag=etag)

@@ -1,3 +1,5 @@
+from functools import partial
+
 from django.conf import settings
 from django.utils.functional import SimpleLazyObject, lazy
 
@@ -7,7 +9,7 @@ from notes.publication import SiteSettings
 
 def site(request):
     """`site`: the publication's settings, read (one cache GET) only if the template uses them."""
-    publication = getattr(request, "site_settings", None) or SimpleLazyObject(SiteSettings.current)
+    publication = SimpleLazyObject(partial(SiteSettings.for_request, request))
     return {
         "SITE_URL": settings.SITE_URL,
         "SITE_NAME": lazy(lambda: publication.name, str)(),

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _lazy
 
 from billing.access import payments_on
 from billing.models import Plan
+from notes.publication import SiteSettings
 
 from ..models import SentTestEmail
 
@@ -105,10 +106,11 @@ def checklist() -> list[Step]:
 
 def send_test_email(to: str) -> None:
     """Sent now, in the request, so a wrong EMAIL_URL shows up on the author's screen at once."""
+    site_name = SiteSettings.current().name
     send_mail(
-        _("Test email from %(site)s") % {"site": settings.SITE_NAME},
+        _("Test email from %(site)s") % {"site": site_name},
         _("It works: %(site)s can send email. Sent from the dashboard of %(url)s.")
-        % {"site": settings.SITE_NAME, "url": settings.SITE_URL},
+        % {"site": site_name, "url": settings.SITE_URL},
         None,
         [to],
     )

@@ -193,3 +193,17 @@ def test_a_page_reads_the_site_settings_from_the_cache_not_the_database(client):
         html = client.get("/search/?q=x").content.decode()
     assert "Warm" in html
     assert not [q for q in queries if "sitesettings" in q["sql"]]
+
+
+@pytest.mark.django_db
+def test_feeds_and_search_engines_name_the_publication_and_author_set_in_the_admin(
+    admin_client, client, make_note
+):
+    note = make_note("Field notes", tags=["walks"])
+    save_in_admin(admin_client, name="Le Carnet", author_name="Awa Diallo")
+    assert "<title>Le Carnet</title>" in client.get("/feed/").content.decode()
+    assert "<title>Le Carnet — walks</title>" in client.get("/tags/walks/feed/").content.decode()
+    page = client.get(note.get_absolute_url()).content.decode()
+    posting = json.loads(page.split('type="application/ld+json">', 1)[1].split("</script>", 1)[0])
+    assert posting["author"]["name"] == "Awa Diallo"
+    assert posting["publisher"]["name"] == "Le Carnet"
