@@ -315,6 +315,10 @@ _SITE_PATH = re.compile(r'(\s(?:src|href)=")(/(?!/))')
 _SRCSET_ATTR = re.compile(r'(\ssrcset=")([^"]*)(")')
 
 
+def _absolute(url: str, site: str) -> str:
+    return site + url if url.startswith("/") and not url.startswith("//") else url
+
+
 def absolute_links(html: str, site_url: str) -> str:
     """Stored HTML with this site's own addresses (`/media/…`, `/notes/…`) made absolute.
 
@@ -322,17 +326,12 @@ def absolute_links(html: str, site_url: str) -> str:
     """
     site = site_url.rstrip("/")
     html = _SITE_PATH.sub(lambda m: m.group(1) + site + m.group(2), html)
-    return _SRCSET_ATTR.sub(
-        lambda m: (
-            m.group(1)
-            + ", ".join(
-                site + entry if entry.startswith("/") and not entry.startswith("//") else entry
-                for entry in (part.strip() for part in m.group(2).split(","))
-            )
-            + m.group(3)
-        ),
-        html,
-    )
+
+    def srcset(match: re.Match) -> str:  # "/a-480w.webp 480w, /a-960w.webp 960w"
+        entries = (_absolute(entry.strip(), site) for entry in match.group(2).split(","))
+        return match.group(1) + ", ".join(entries) + match.group(3)
+
+    return _SRCSET_ATTR.sub(srcset, html)
 
 
 # A site path in Markdown: an inline link or image `](/…)`, or a reference `[label]: /…`.
