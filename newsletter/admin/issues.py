@@ -111,10 +111,13 @@ class IssueAdmin(admin.ModelAdmin):
             *super().get_urls(),
         ]
 
-    def _issue_or_404(self, request, pk) -> Issue:
+    def _issue_or_404(self, request, pk, *, change=False) -> Issue:
+        """The issue, if this author may see it (and, with `change`, act on it)."""
         issue = get_object_or_404(Issue.objects.select_related("note"), pk=pk)
         if not self.has_view_permission(request, issue):
             raise Http404
+        if change and not self.has_change_permission(request, issue):
+            raise PermissionDenied
         return issue
 
     def _progress_context(self, request, issue) -> dict:
@@ -165,9 +168,7 @@ class IssueAdmin(admin.ModelAdmin):
 
     def send_view(self, request, pk):
         """GET: who the send would reach and what they get, to confirm; POST: schedule or send."""
-        issue = self._issue_or_404(request, pk)
-        if not self.has_change_permission(request, issue):
-            raise PermissionDenied
+        issue = self._issue_or_404(request, pk, change=True)
         page = redirect("admin:newsletter_issue_change", issue.pk)
         if request.method == "POST":
             with transaction.atomic():  # a double click schedules once
@@ -210,9 +211,7 @@ class IssueAdmin(admin.ModelAdmin):
     @method_decorator(require_POST)
     def cancel_view(self, request, pk):
         """A scheduled issue back to draft; once its send has started, it goes on."""
-        issue = self._issue_or_404(request, pk)
-        if not self.has_change_permission(request, issue):
-            raise PermissionDenied
+        issue = self._issue_or_404(request, pk, change=True)
         if dispatch.cancel(issue):
             self.message_user(
                 request, _("Cancelled: the issue is a draft again."), messages.SUCCESS
@@ -273,9 +272,7 @@ class IssueAdmin(admin.ModelAdmin):
     @method_decorator(require_POST)
     def send_test_view(self, request, pk):
         """The variants the audience gets, to the addresses given; back to the button's page."""
-        issue = self._issue_or_404(request, pk)
-        if not self.has_change_permission(request, issue):
-            raise PermissionDenied
+        issue = self._issue_or_404(request, pk, change=True)
         self._send_tests(request, [issue], request.POST.get("to"))
         back = "previews" if request.POST.get("next") == "preview" else "change"
         return redirect(f"admin:newsletter_issue_{back}", issue.pk)
