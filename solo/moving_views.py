@@ -117,7 +117,7 @@ def _page(request, template, title, **context):
 def import_notes(request):
     _require(request, "notes.add_note", "notes.change_note")
     if "token" in request.POST:
-        return _import_notes_now(request)
+        return _start(request, ImportRun.Kind.NOTES, "admin:moving_import_notes")
     form = NotesUploadForm(request.POST or None, request.FILES or None)
     preview = None
     if form.is_valid():
@@ -137,15 +137,11 @@ def import_notes(request):
                     "items": [(n, import_runs.OUTCOMES[o], slug) for n, o, slug in items[:SHOWN]],
                     "more": max(0, len(items) - SHOWN),
                     "problems": unpacked.warnings + summary["problems"],
+                    "formats": unpacked.formats,
+                    "images": moving.new_images(unpacked),
+                    "token": moving.stash(uploads, request.user.pk),
                 }
-                preview["formats"] = unpacked.formats
-                preview["images"] = moving.new_images(unpacked)
-                preview["token"] = moving.stash(uploads, request.user.pk)
     return _page(request, "import_notes.html", _("Import notes"), form=form, preview=preview)
-
-
-def _import_notes_now(request):
-    return _start(request, ImportRun.Kind.NOTES, "admin:moving_import_notes")
 
 
 def _start(request, kind: str, upload_page: str):
@@ -165,7 +161,7 @@ def _start(request, kind: str, upload_page: str):
 def import_subscribers(request):
     _require(request, "newsletter.add_subscriber", "newsletter.change_subscriber")
     if "token" in request.POST:
-        return _import_subscribers_now(request)
+        return _start(request, ImportRun.Kind.SUBSCRIBERS, "admin:moving_import_subscribers")
     form = SubscribersUploadForm(request.POST or None, request.FILES or None)
     preview = None
     if form.is_valid():
@@ -180,10 +176,6 @@ def import_subscribers(request):
     return _page(
         request, "import_subscribers.html", _("Import subscribers"), form=form, preview=preview
     )
-
-
-def _import_subscribers_now(request):
-    return _start(request, ImportRun.Kind.SUBSCRIBERS, "admin:moving_import_subscribers")
 
 
 def _run_for(request, pk: int) -> ImportRun:
