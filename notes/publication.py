@@ -10,7 +10,7 @@ import hashlib
 import logging
 import re
 from email.utils import parseaddr
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 from django.conf import settings
 from django.core.cache import cache
@@ -242,20 +242,10 @@ class SiteSettings(models.Model):
         """The site's address as people say it: `example.com`."""
         return urlsplit(settings.SITE_URL).netloc
 
-    def absolute(self, image) -> str:
-        """An image's address for emails, which need the host (storages may give a full URL)."""
-        if not image:
-            return ""
-        url = image.url
-        return url if url.startswith(("http://", "https://")) else settings.SITE_URL + url
-
     @property
     def logo_url(self) -> str:
-        return self.absolute(self.logo)
-
-    @property
-    def avatar_url(self) -> str:
-        return self.absolute(self.avatar)
+        """The logo's full address, for emails (a storage may already give one)."""
+        return urljoin(settings.SITE_URL + "/", self.logo.url) if self.logo else ""
 
 
 def forget() -> None:
