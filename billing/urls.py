@@ -16,6 +16,7 @@ urlpatterns = [
     path("account/logout/", account.logout_view, name="logout"),
     path("feed/private/<str:token>/", PrivateNotesFeed(), name="private_feed"),
     path("account/newsletter/", account.newsletter_preference, name="newsletter"),
+    path("account/topics/", account.newsletter_topics, name="topics"),
     path("account/data.json", account.account_data, name="account_data"),
     path("account/erase/", account.account_erase, name="account_erase"),
 ]

@@ -7,4 +7,5 @@ class NewsletterConfig(AppConfig):
     verbose_name = _("Newsletter")
 
     def ready(self):
-        from . import signals  # noqa: F401  (connects the anymail tracking receiver)
+        # Receivers: the anymail tracking events; topics in a reader's data export and erasure.
+        from . import signals, topics  # noqa: F401

@@ -23,7 +23,7 @@ from django.utils import timezone
 
 from billing.access import paid_condition, paid_subscribers
 
-from . import emails
+from . import emails, topics
 from .models import Delivery, Issue, Subscriber
 
 
@@ -36,7 +36,10 @@ class Batch:
 
 
 def audience(issue: Issue) -> QuerySet:
-    active = Subscriber.objects.filter(status=Subscriber.Status.ACTIVE)
+    """The readers an issue goes to: active, of its kind (free, paid), taking its topics."""
+    active = Subscriber.objects.filter(
+        topics.audience_filter(issue), status=Subscriber.Status.ACTIVE
+    )
     if issue.audience == Issue.Audience.PAID:
         return paid_subscribers(active)
     if issue.audience == Issue.Audience.FREE:

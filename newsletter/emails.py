@@ -32,7 +32,7 @@ from notes.markdown import (
 )
 from notes.publication import SiteSettings
 
-from . import clicks, recipient_template
+from . import clicks, recipient_template, topics
 from .models import Issue
 from .recipient_template import RecipientTemplate
 
@@ -87,6 +87,8 @@ class Rendered:
     text: str
     html: str
     publication: str  # the List-Id's name
+    # What the one-click unsubscribe leaves: the issue's topics ("?topics=…"), or all ("").
+    unsubscribe_query: str = ""
 
 
 def teaser_only(issue: Issue, reader: Reader) -> bool:
@@ -117,6 +119,10 @@ def render_issue(
         content_html = render_markdown(issue.body)
         read_url = site + reverse("notes:home")
     publication = SiteSettings.current().name
+    unsubscribe_url = site + reverse("newsletter:unsubscribe", args=[unsubscribe_token])
+    # A topic-targeted issue lets the reader leave its topics, or everything.
+    sent_for = topics.sent_for(issue)
+    query = topics.link_query(sent_for)
     context = {
         "issue": issue,
         "subject": issue.get_subject(),
@@ -127,7 +133,9 @@ def render_issue(
         "read_url": read_url,
         # No upgrade link to a dead end while payments are off.
         "pricing_url": site + reverse("billing:pricing") if payments_on() else "",
-        "unsubscribe_url": site + reverse("newsletter:unsubscribe", args=[unsubscribe_token]),
+        "unsubscribe_url": unsubscribe_url,
+        "topic_names": ", ".join(topic.name for topic in sent_for),
+        "leave_topics_url": unsubscribe_url + query if query else "",
         "site_name": publication,
         "site_url": site,
     }
@@ -137,7 +145,9 @@ def render_issue(
     if track:
         html = clicks.rewrite_html(html, issue.pk)
         text = clicks.rewrite_text(text, issue.pk)
-    return Rendered(context["subject"], _wrap_long_lines(text), _wrap_long_lines(html), publication)
+    return Rendered(
+        context["subject"], _wrap_long_lines(text), _wrap_long_lines(html), publication, query
+    )
 
 
 def _domain() -> str:
@@ -150,8 +160,8 @@ def message_id(delivery_id: int, issue_id: int) -> str:
     return f"<issue{issue_id}.d{delivery_id}.{digest}@{_domain()}>"
 
 
-def headers(publication: str, token: str) -> dict[str, str]:
-    url = settings.SITE_URL + reverse("newsletter:unsubscribe", args=[token])
+def headers(publication: str, token: str, query: str = "") -> dict[str, str]:
+    url = settings.SITE_URL + reverse("newsletter:unsubscribe", args=[token]) + query
     list_host = urlsplit(settings.SITE_URL).hostname or _domain()
     mailto = f"mailto:unsubscribe@{_domain()}?subject=unsubscribe%20{token}"
     return {
@@ -169,7 +179,10 @@ def build_message(issue: Issue, rendered: Rendered, to: str, token: str, msgid: 
         rendered.subject,
         rendered.text,
         to=[to],
-        headers={**headers(rendered.publication, token), "Message-ID": msgid},
+        headers={
+            **headers(rendered.publication, token, rendered.unsubscribe_query),
+            "Message-ID": msgid,
+        },
     )
     message.attach_alternative(rendered.html, "text/html")
     return message
@@ -194,6 +207,7 @@ class Prepared:
             text.replace(recipient_template.TOKEN, token),
             html.replace(recipient_template.TOKEN, token),
             self.rendered.publication,
+            self.rendered.unsubscribe_query,
         )
 
 

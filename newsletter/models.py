@@ -55,6 +55,20 @@ class Subscriber(models.Model):
     # What the platform a reader was imported from said, kept as it came: platform, labels or
     # topics, paid and comped flags, Stripe customer id, consent (when and where they opted in).
     imported = models.JSONField(_("imported details"), default=dict, blank=True)
+    # Topics (newsletter.topics): a reader who chose none takes everything, topics added later
+    # included; one who chose some takes issues to everyone and issues of those topics.
+    all_topics = models.BooleanField(
+        _("every topic"),
+        default=True,
+        help_text=_("Receives issues of every topic, including topics added later."),
+    )
+    topics = models.ManyToManyField(
+        "Topic",
+        blank=True,
+        related_name="readers",
+        verbose_name=_("chosen topics"),
+        help_text=_("Used when “every topic” is off."),
+    )
 
     class Meta:
         ordering = ["-created_at"]
@@ -219,6 +233,11 @@ class Issue(models.Model):
         FREE = "free", _("Free subscribers")
         PAID = "paid", _("Paid subscribers")
 
+    class Targeting(models.TextChoices):
+        NOTE = "note", _("Readers of the note's topics (from its tags); everyone if none")
+        ALL = "all", _("Everyone, whatever their topics")
+        CHOSEN = "chosen", _("Readers of the topics chosen below")
+
     class Status(models.TextChoices):
         DRAFT = "draft", _("Draft")
         SCHEDULED = "scheduled", _("Scheduled")
@@ -245,6 +264,13 @@ class Issue(models.Model):
     )
     status = models.CharField(
         _("status"), max_length=10, choices=Status.choices, default=Status.DRAFT, db_index=True
+    )
+    # Who among the audience, by topic (newsletter.topics.audience_filter).
+    targeting = models.CharField(
+        _("topics"), max_length=8, choices=Targeting.choices, default=Targeting.NOTE
+    )
+    topics = models.ManyToManyField(
+        "Topic", blank=True, related_name="issues", verbose_name=_("chosen topics")
     )
     scheduled_at = models.DateTimeField(_("send at"), null=True, blank=True)
     started_at = models.DateTimeField(_("started"), null=True, blank=True)
@@ -401,3 +427,31 @@ def note_from_slug(value) -> Note | None:
     if not isinstance(value, str) or not 0 < len(value) <= 200:
         return None
     return Note.objects.published().only("pk", "slug").filter(slug=value).first()
+
+
+class Topic(models.Model):
+    """What a reader may choose to receive: the issues of notes carrying some tags."""
+
+    name = models.CharField(_("name"), max_length=100)
+    slug = models.SlugField(
+        _("slug"),
+        max_length=100,
+        unique=True,
+        help_text=_("The value the subscribe form posts (topics=<slug>)."),
+    )
+    description = models.CharField(_("description"), max_length=300, blank=True)
+    tags = models.ManyToManyField(
+        "notes.Tag",
+        related_name="topics",
+        verbose_name=_("tags"),
+        help_text=_("An issue of a note carrying one of these tags goes to this topic's readers."),
+    )
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+
+    class Meta:
+        ordering = ["position", "name"]
+        verbose_name = _("topic")
+        verbose_name_plural = _("topics")
+
+    def __str__(self):
+        return self.name

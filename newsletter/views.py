@@ -5,22 +5,22 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from notes.origin import same_origin_required
 
-from . import clicks, subscribing
+from . import clicks, subscribing, topics
 from .forms import SubscribeForm
 from .limits import over_limit
-from .models import note_from_slug
+from .models import Topic, note_from_slug
 
 
 @same_origin_required
 @require_http_methods(["GET", "POST"])
 def subscribe(request):
     if request.method == "GET":
-        return render(request, "newsletter/subscribe.html", {"form": SubscribeForm()})
+        return _subscribe_page(request, SubscribeForm())
     if over_limit(request, "newsletter.subscribe"):
         return render(request, "newsletter/rate_limited.html", status=429)
     form = SubscribeForm(request.POST)
     if not form.is_valid():
-        return render(request, "newsletter/subscribe.html", {"form": form}, status=400)
+        return _subscribe_page(request, form, status=400)
     if not form.is_bot():
         # A form on a note's page names the note (`from`): credited with the sign-up.
         subscribing.request_subscription(
@@ -28,7 +28,17 @@ def subscribe(request):
             form.cleaned_data["name"],
             note=note_from_slug(request.POST.get("from")),
         )
+        topics.choose_at_signup(form.cleaned_data["email"], form.cleaned_data["topics"])
     return render(request, "newsletter/check_inbox.html")
+
+
+def _subscribe_page(request, form, status=200):
+    context = {
+        "form": form,
+        "topics": list(Topic.objects.all()),  # none defined: the form has no topic choice
+        "chosen_topics": request.POST.getlist("topics"),
+    }
+    return render(request, "newsletter/subscribe.html", context, status=status)
 
 
 # GET shows a button and changes nothing (mail scanners open links); POST confirms. The signed
@@ -49,18 +59,27 @@ def confirm(request, token):
 
 
 # RFC 8058 one-click: mail providers POST `List-Unsubscribe=One-Click` with no cookie, no token
-# and no Origin, which same_origin_required lets through.
+# and no Origin, which same_origin_required lets through. It leaves what the link names: the
+# topics of a topic-targeted issue (`?topics=`), else everything; the page's second button
+# (`everything`) leaves everything.
 @same_origin_required
 @require_http_methods(["GET", "POST"])
 def unsubscribe(request, token):
     subscriber = subscribing.subscriber_for_unsubscribe_token(token)
-    if subscriber is None:
+    topic_ids = topics.ids_from_query(request.GET.get("topics"))
+    if subscriber is None or topic_ids is None:
         return render(request, "newsletter/bad_link.html", {"form": SubscribeForm()}, status=400)
+    # Topics deleted since the email was sent: the link can only mean everything.
+    named = list(Topic.objects.filter(pk__in=topic_ids)) if topic_ids else []
+    context = {"subscriber": subscriber, "topics": named}
     if request.method == "POST":
+        if named and "everything" not in request.POST:
+            context["topics"] = topics.leave(subscriber, [topic.pk for topic in named])
+            return render(request, "newsletter/left_topics.html", context)
         subscriber.unsubscribe()
-        return render(request, "newsletter/unsubscribed.html", {"subscriber": subscriber})
+        return render(request, "newsletter/unsubscribed.html", context)
     # GET changes nothing: mail scanners follow links.
-    return render(request, "newsletter/unsubscribe.html", {"subscriber": subscriber})
+    return render(request, "newsletter/unsubscribe.html", context)
 
 
 # Never cached: a cached redirect would skip counting. GET and HEAD only (HEAD is not counted).

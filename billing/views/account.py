@@ -15,9 +15,10 @@ from django.views.decorators.http import (
 )
 from sesame.utils import get_user
 
-from newsletter import privacy
+from newsletter import privacy, topics
+from newsletter.forms import TopicsForm
 from newsletter.limits import over_limit
-from newsletter.models import Subscriber, normalize_email
+from newsletter.models import Subscriber, Topic, normalize_email
 from notes.origin import same_origin_required
 
 from .. import sign_in
@@ -76,8 +77,36 @@ def account(request, subscriber):
         "reader": reader_for(request),
         "has_customer": subscriber.stripe_customers.exists(),
         "private_feed": PrivateFeed.objects.get_or_create(subscriber=subscriber)[0],
+        **_topics_context(subscriber),
     }
     return render(request, "billing/account.html", context)
+
+
+def _topics_context(subscriber, form=None) -> dict:
+    chosen = [] if subscriber.all_topics else [t.slug for t in subscriber.topics.all()]
+    return {
+        "topics": list(Topic.objects.all()),
+        "topics_form": form or TopicsForm(),
+        "topics_every": subscriber.all_topics,
+        "chosen_topics": chosen,
+    }
+
+
+@require_POST
+@sign_in.subscriber_required
+def newsletter_topics(request, subscriber):
+    """The reader's topics: everything, or only the ticked ones. A bad value changes nothing."""
+    form = TopicsForm(request.POST)
+    if not form.is_valid():
+        context = {
+            "subscriber": subscriber,
+            "reader": reader_for(request),
+            **_topics_context(subscriber, form),
+        }
+        return render(request, "billing/account_topics.html", context, status=400)
+    topics.choose(subscriber, form.cleaned_data["topics"], every=form.every)
+    messages.success(request, _("Your topics are saved."))
+    return redirect("billing:account")
 
 
 @require_POST

@@ -53,6 +53,20 @@ class SendForm(forms.Form):
         return self.issue.scheduled_at if self.cleaned_data["when"] == LATER else None
 
 
+class IssueForm(forms.ModelForm):
+    """The issue itself; "the topics chosen below" needs at least one topic."""
+
+    class Meta:
+        model = Issue
+        fields = ["note", "subject", "body", "audience", "targeting", "topics", "scheduled_at"]
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("targeting") == Issue.Targeting.CHOSEN and not cleaned.get("topics"):
+            self.add_error("topics", _("Choose at least one topic, or send to everyone."))
+        return cleaned
+
+
 def is_real_address(address: str) -> bool:
     """An address mail can reach: well formed, on a domain of the internet (not `localhost`)."""
     try:

@@ -23,7 +23,7 @@ from django.views.decorators.http import require_POST
 from .. import dispatch, emails, progress, tasks
 from ..models import Delivery, Issue
 from .base import ReadOnlyAdmin
-from .issue_forms import LATER, NOW, SendForm, TestAddressesForm, is_real_address
+from .issue_forms import LATER, NOW, IssueForm, SendForm, TestAddressesForm, is_real_address
 
 # The buttons beside Save that save the issue, then ask to confirm the send.
 SEND_BUTTONS = {"_schedule": LATER, "_send_now": NOW}
@@ -42,12 +42,16 @@ class IssueAdmin(admin.ModelAdmin):
         "subject",
         "body",
         "audience",
+        "targeting",
+        "topics",
         "scheduled_at",
         "status",
         "previews",
     ]
     # Progress, times, rate and failures are in the panel above the form (change_form.html).
     readonly_fields = ["status", "previews"]
+    form = IssueForm
+    filter_horizontal = ["topics"]
     actions = ["schedule", "cancel", "send_test"]
 
     def get_queryset(self, request):
