@@ -121,7 +121,10 @@ def dispatch_due(now=None) -> list[Batch]:
             issue.started_at = now
             issue.save(update_fields=["recipients_count", "status", "started_at"])
             queued = Delivery.objects.filter(issue=issue, status=Delivery.Status.QUEUED)
-            batches += _batches(issue.pk, queued)
+            started = _batches(issue.pk, queued)
+            if not started:  # nobody to send to (say, a topic nobody chose): sent at once
+                finish_if_done(issue.pk)
+            batches += started
     return batches
 
 
