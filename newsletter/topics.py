@@ -117,7 +117,7 @@ def audience_per_topic() -> list[dict]:
             filter=Q(readers__status=Subscriber.Status.ACTIVE, readers__all_topics=False),
         ),
         every=Subquery(every_count[:1]),
-    ).values("pk", "name", "chosen", "every")
+    ).values("slug", "name", "chosen", "every")
     return [{**row, "reach": row["chosen"] + (row["every"] or 0)} for row in rows]
 
 

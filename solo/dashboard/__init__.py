@@ -6,6 +6,7 @@
 from django.utils import timezone
 
 from billing.models import Subscription
+from newsletter import topics
 
 from .charts import charts
 from .figures import money, paid_figures, problems, subscribers_by_status, upcoming
@@ -24,6 +25,7 @@ def dashboard(now=None) -> dict:
         "setup": steps,
         "setup_open": sum(not step.done for step in steps),
         "by_status": subscribers_by_status(),
+        "topics": topics.audience_per_topic(),
         **paid,
         "mrr": [(code, money(cents), money(cents * 12)) for code, cents in mrr.items()],
         "upcoming": upcoming(now),

@@ -62,5 +62,44 @@ def test_the_dashboard_runs_the_same_queries_for_few_and_many_subscribers(
         page = admin_client.get(reverse("admin:index"))
     # 5 known + 200 paying + 20 comps among readers who do not pay.
     assert 'id="dash-paid">225</dd>' in page.content.decode()
-    # 26: the figures, charts and the setup checklist (an active plan, a test email sent).
-    assert len(small) <= 26, [q["sql"][:80] for q in small]
+    # 27: the figures, charts, audience per topic and the setup checklist (an active plan, a
+    # test email sent).
+    assert len(small) <= 27, [q["sql"][:80] for q in small]
+
+
+def test_audience_per_topic_costs_the_same_queries_for_few_and_many_topics_and_readers(
+    admin_client, django_assert_max_num_queries
+):
+    from newsletter.models import Topic
+
+    def topic(slug):
+        return Topic.objects.create(name=slug.title(), slug=slug)
+
+    tools = topic("tools")
+    Subscriber.objects.create(email="every@example.com", status="active")  # every topic
+    chooser = Subscriber.objects.create(
+        email="tools@example.com", status="active", all_topics=False
+    )
+    chooser.topics.add(tools)
+    admin_client.get(reverse("admin:index"))
+    with CaptureQueriesContext(connection) as small:
+        page = admin_client.get(reverse("admin:index"))
+    assert 'id="dash-topic-tools">2</dd>' in page.content.decode()
+
+    more = [topic(f"topic-{i}") for i in range(12)]
+    readers = Subscriber.objects.bulk_create(
+        Subscriber(email=f"t{i}@example.com", status="active", all_topics=i % 2 == 0)
+        for i in range(200)
+    )
+    Subscriber.topics.through.objects.bulk_create(
+        Subscriber.topics.through(subscriber=r, topic=t) for r in readers[1::2] for t in more[:3]
+    )
+    gone = Subscriber.objects.create(email="gone@example.com", status="unsubscribed")
+    gone.topics.add(tools)
+    with django_assert_max_num_queries(len(small)):
+        page = admin_client.get(reverse("admin:index"))
+    html = page.content.decode()
+    # Who takes every topic (1 + 100) plus who chose it, active only.
+    assert 'id="dash-topic-tools">102</dd>' in html
+    assert 'id="dash-topic-topic-0">201</dd>' in html
+    assert 'id="dash-topic-topic-11">101</dd>' in html
