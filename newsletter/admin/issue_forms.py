@@ -60,6 +60,14 @@ class IssueForm(forms.ModelForm):
         model = Issue
         fields = ["note", "subject", "body", "audience", "targeting", "topics", "scheduled_at"]
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # A post without the field (a script, a form older than topics) keeps the default.
+        self.fields["targeting"].required = False
+
+    def clean_targeting(self):
+        return self.cleaned_data.get("targeting") or Issue.Targeting.NOTE
+
     def clean(self):
         cleaned = super().clean()
         if cleaned.get("targeting") == Issue.Targeting.CHOSEN and not cleaned.get("topics"):

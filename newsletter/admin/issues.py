@@ -20,7 +20,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_POST
 
-from .. import dispatch, emails, progress, tasks
+from .. import dispatch, emails, progress, tasks, topics
 from ..models import Delivery, Issue
 from .base import ReadOnlyAdmin
 from .issue_forms import LATER, NOW, IssueForm, SendForm, TestAddressesForm, is_real_address
@@ -33,7 +33,14 @@ TEST_ADDRESSES_KEY = "newsletter_test_to"
 
 @admin.register(Issue)
 class IssueAdmin(admin.ModelAdmin):
-    list_display = ["__str__", "audience", "status", "scheduled_at", "progress_summary"]
+    list_display = [
+        "__str__",
+        "audience",
+        "targeting",
+        "status",
+        "scheduled_at",
+        "progress_summary",
+    ]
     list_filter = ["status", "audience"]
     search_fields = ["subject", "note__title"]
     autocomplete_fields = ["note"]
@@ -208,6 +215,7 @@ class IssueAdmin(admin.ModelAdmin):
             "when": form.cleaned_data["when"],
             "at": form.at,
             "counts": dispatch.audience_counts(issue),
+            "topic_names": ", ".join(topic.name for topic in topics.sent_for(issue)),
             "has_note": issue.note_id is not None,
         }
         return TemplateResponse(request, "admin/newsletter/issue/send_confirm.html", context)

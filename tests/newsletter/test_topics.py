@@ -316,3 +316,15 @@ def test_the_topic_list_counts_who_chose_each(admin_client, tools):
     html = page.content.decode()
     assert "AI tools" in html and "ai, llm" in html
     assert '<td class="field-chosen_by">1</td>' in html
+
+
+def test_the_send_confirmation_names_the_topics(admin_client, tools):
+    _reader("fan@example.com", tools)
+    _reader("other@example.com")
+    note = make_note(slug="agents", visibility="public")
+    note.tags.add(Tag.named("ai"))
+    issue = Issue.objects.create(note=note)
+    url = reverse("admin:newsletter_issue_send", args=[issue.pk]) + "?when=now"
+    html = admin_client.get(url).content.decode()
+    assert "Only readers of AI tools, and readers who take every topic." in html
+    assert 'id="audience-free">1</dd>' in html
