@@ -10,7 +10,8 @@ from django.test import Client
 from playwright.sync_api import Error as PlaywrightError
 
 from billing.sync import ensure_user
-from newsletter.models import Subscriber
+from newsletter.models import Subscriber, Topic
+from notes.models import Tag
 from notes.publication import SiteSettings
 
 from .conftest import AXE, axe_violations
@@ -51,6 +52,9 @@ def test_reader_pages_have_no_accessibility_violation_light_or_dark(
         tags=["AI"],
     )
     make_note("What paid readers get", body=premium_body, visibility="paid", tags=["AI"])
+    # Topics: their checkboxes on the subscribe and account pages are audited too.
+    topic = Topic.objects.create(name="AI tools", slug="ai-tools", description="Agents, models.")
+    topic.tags.add(Tag.named("AI"))
     pages = [
         ("home", "/"),
         ("note", "/notes/counting-tokens/"),
