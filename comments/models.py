@@ -98,9 +98,7 @@ class Commenter(models.Model):
     def ban(cls, subscriber_ids) -> int:
         now = timezone.now()
         for subscriber_id in subscriber_ids:
-            cls.objects.update_or_create(
-                subscriber_id=subscriber_id, defaults={"banned_at": now}
-            )
+            cls.objects.update_or_create(subscriber_id=subscriber_id, defaults={"banned_at": now})
         return len(subscriber_ids)
 
 

@@ -24,7 +24,7 @@ def replies_off_token(subscriber_id: int) -> str:
 
 
 def subscriber_from_token(token: str) -> int | None:
-    """The reader an opt-out link names; None when forged. It does not expire: it stays in inboxes."""
+    """The reader an opt-out link names; None when forged. No expiry: it stays in inboxes."""
     try:
         return int(signing.loads(token, salt=_REPLIES_SALT))
     except (signing.BadSignature, TypeError, ValueError):
@@ -76,7 +76,8 @@ def send_digest() -> int:
         return 0
     subject = _("%(count)d new comments") % {"count": len(comments)}
     link = settings.SITE_URL + reverse("admin:comments_comment_changelist")
-    _send(to, subject, "comments/email/new_comments.txt", {"comments": comments, "admin_link": link})
+    context = {"comments": comments, "admin_link": link}
+    _send(to, subject, "comments/email/new_comments.txt", context)
     Comment.objects.filter(pk__in=[c.pk for c in comments]).update(
         author_notified_at=timezone.now()
     )
@@ -92,9 +93,7 @@ def _wants_reply_emails(subscriber: Subscriber) -> bool:
 def notify_reply(comment_id: int) -> bool:
     reply = (
         Comment.objects.select_related("note", "parent__subscriber", "subscriber")
-        .filter(
-            pk=comment_id, status=Comment.Status.PUBLISHED, reply_notified_at__isnull=True
-        )
+        .filter(pk=comment_id, status=Comment.Status.PUBLISHED, reply_notified_at__isnull=True)
         .exclude(parent=None)
         .first()
     )
@@ -111,6 +110,7 @@ def notify_reply(comment_id: int) -> bool:
         "link": settings.SITE_URL + reply.get_absolute_url(),
         "replies_off": off,
     }
-    _send([to.email], subject, "comments/email/reply.txt", context, {"List-Unsubscribe": f"<{off}>"})
+    headers = {"List-Unsubscribe": f"<{off}>"}
+    _send([to.email], subject, "comments/email/reply.txt", context, headers)
     Comment.objects.filter(pk=reply.pk).update(reply_notified_at=timezone.now())
     return True

@@ -101,7 +101,7 @@ def reply_emails(request):
 
 @require_http_methods(["GET", "HEAD", "POST"])
 def replies_off(request, token):
-    """The link in every reply email: GET shows a button (mail scanners follow links), POST stops."""
+    """The link in each reply email: GET shows a button (mail scanners follow links), POST stops."""
     subscriber_id = notifications.subscriber_from_token(token)
     if subscriber_id is None or not Subscriber.objects.filter(pk=subscriber_id).exists():
         return render(request, "comments/replies_off.html", {"bad_link": True}, status=400)

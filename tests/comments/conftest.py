@@ -9,7 +9,7 @@ from tests.billing.readers import make_reader
 
 @pytest.fixture
 def reader_client(db, django_user_model):
-    """`reader_client("free")`: a browser signed in as that kind of reader (tests/billing/readers)."""
+    """`reader_client("free")`: a browser signed in as that kind of reader (billing/readers)."""
 
     def make(kind="free"):
         client = Client()
