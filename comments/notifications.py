@@ -10,6 +10,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from newsletter.models import Subscriber
 from notes.publication import SiteSettings
@@ -74,7 +75,8 @@ def send_digest() -> int:
     to = author_addresses()
     if not comments or not to:
         return 0
-    subject = _("%(count)d new comments") % {"count": len(comments)}
+    count = len(comments)
+    subject = ngettext("%(count)d new comment", "%(count)d new comments", count) % {"count": count}
     link = settings.SITE_URL + reverse("admin:comments_comment_changelist")
     context = {"comments": comments, "admin_link": link}
     _send(to, subject, "comments/email/new_comments.txt", context)
