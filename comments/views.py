@@ -22,7 +22,7 @@ from notes.models import Note
 
 from . import notifications, rules
 from .forms import CommentForm
-from .models import Comment, Commenter, CommentSettings
+from .models import MAX_BODY_CHARS, Comment, Commenter, CommentSettings
 
 FRAGMENT_HEADER = "X-Solo-Fragment"
 
@@ -40,6 +40,9 @@ def _render(request, note, reader, form=None, status=200, standing=None):
         "comments": comments,
         "total": len(comments) + sum(len(c.shown_replies) for c in comments),
         "form": form or CommentForm(),
+        "max_length": MAX_BODY_CHARS,
+        # A refused reply comes back open under its comment, with the reader's text in it.
+        "failed_parent": _int(form.data.get("parent")) if form is not None else None,
         "fragment": fragment,
     }
     template = "comments/_thread.html" if fragment else "comments/page.html"
@@ -47,6 +50,13 @@ def _render(request, note, reader, form=None, status=200, standing=None):
     patch_vary_headers(response, ["Cookie", FRAGMENT_HEADER])
     patch_cache_control(response, private=True, no_cache=True)
     return response
+
+
+def _int(value) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
 
 
 @require_http_methods(["GET", "HEAD", "POST"])

@@ -201,3 +201,19 @@ def test_the_cached_note_page_holds_no_readers_own_comments_part(
         assert "Visible only in the fragment." not in page and "csrfmiddlewaretoken" not in section
     response = member.get(thread_url(note), headers={"X-Solo-Fragment": "1"})
     assert "private" in response["Cache-Control"] and "<html" not in response.content.decode()
+
+
+def test_a_refused_reply_comes_back_open_under_its_comment_with_the_readers_text(
+    reader_client, note, comment_settings
+):
+    comment_settings(moderation=CommentSettings.Moderation.PUBLISH)
+    member = reader_client("free")
+    post(member, note, "First.")
+    first = Comment.objects.get()
+    response = post(member, note, "y" * 5001, parent=first.pk)
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert '<details class="comment-reply" open>' in page
+    assert f'id="comment-body-{first.pk}"' in page and "y" * 5001 in page
+    assert "Ensure this value has at most 5000 characters (it has 5001)." in page
+    assert Comment.objects.count() == 1
