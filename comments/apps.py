@@ -7,4 +7,7 @@ class CommentsConfig(AppConfig):
     verbose_name = _("Comments")
 
     def ready(self):
-        from . import signals  # noqa: F401  (a published comment refreshes the cached counts)
+        from . import (  # noqa: F401
+            privacy,  # the comments' part of a reader's data export and erasure
+            signals,  # a published comment refreshes the cached counts
+        )

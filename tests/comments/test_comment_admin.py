@@ -72,3 +72,19 @@ def test_a_forged_opt_out_link_is_refused_and_changes_nothing(client):
 
 def test_an_unknown_note_has_no_comments_page(client):
     assert client.get("/notes/nowhere/comments/").status_code == 404
+
+
+def test_a_readers_comments_are_in_their_data_and_emptied_when_they_erase_it(
+    reader_client, note, comment_settings, client
+):
+    comment_settings(moderation=CommentSettings.Moderation.PUBLISH)
+    member, other = reader_client("free"), reader_client("paid")
+    post(member, note, "My own words.")
+    post(other, note, "An answer.", parent=Comment.objects.get().pk)
+    data = member.get("/account/data.json").json()
+    assert [c["text"] for c in data["comments"]] == ["My own words."]
+    member.post("/account/erase/")
+    page = client.get(thread_url(note), headers={"X-Solo-Fragment": "1"}).content.decode()
+    assert "My own words." not in page and "This comment was erased." in page
+    assert "An answer." in page  # the other reader's reply keeps its place
+    assert not Comment.objects.filter(body="My own words.").exists()
