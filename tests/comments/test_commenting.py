@@ -217,3 +217,13 @@ def test_a_refused_reply_comes_back_open_under_its_comment_with_the_readers_text
     assert f'id="comment-body-{first.pk}"' in page and "y" * 5001 in page
     assert "Ensure this value has at most 5000 characters (it has 5001)." in page
     assert Comment.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [{"parent": "abc"}, {"parent": "-1"}, {"parent": "99999999999999999999"}, {"body": "a\x00b"}],
+)
+def test_forged_fields_are_refused_with_a_4xx_and_store_nothing(reader_client, note, fields):
+    response = post(reader_client("free"), note, **{"body": "Fine.", **fields})
+    assert 400 <= response.status_code < 500
+    assert not Comment.objects.exists()
