@@ -10,6 +10,7 @@ from sesame.utils import get_query_string
 from billing.sync import ensure_user
 from comments.models import Comment
 from newsletter.models import Subscriber
+from tests.e2e.conftest import axe_violations, serious
 
 
 @pytest.mark.browser
@@ -82,6 +83,7 @@ def test_a_member_comments_the_author_approves_and_replies(
     assert reply.locator(".badge").inner_text().lower() == "author"
     assert thread.locator("img").count() == 0  # no image from a comment ever loads
     shots("thread")
+    assert serious(axe_violations(page)) == []  # the loaded thread, its forms included
     assert Comment.objects.filter(status="published").count() == 2
     assert not failed, [f"{r.status} {r.url}" for r in failed]
     author.context.close()
