@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "notes",
     "newsletter",
     "billing",
+    "comments",
 ]
 
 MIDDLEWARE = [
@@ -142,6 +143,8 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 60.0,
     },
     "reconcile-stripe": {"task": "billing.tasks.reconcile_stripe", "schedule": 7 * 24 * 3600.0},
+    # The author's daily digest of new comments, when chosen in the admin (else it does nothing).
+    "comments-digest": {"task": "comments.tasks.send_digest", "schedule": 24 * 3600.0},
 }
 
 # --- Email ------------------------------------------------------------------------------------
@@ -217,6 +220,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 
 # --- Newsletter -------------------------------------------------------------------------------
 FORM_RATE_LIMIT = env.str("FORM_RATE_LIMIT", default="20/h")
+# comments: how many a reader, and a network address, may post (django-ratelimit's syntax).
+COMMENT_RATE_LIMIT = env.str("COMMENT_RATE_LIMIT", default="10/h")
 RATELIMIT_IP_META_KEY = "solo.client_address.client_address"  # the visitor, not the proxy
 NEWSLETTER_CLAIM_TIMEOUT = env.int("NEWSLETTER_CLAIM_TIMEOUT", default=300)
 # newsletter: SMTP connections each batch task keeps open in parallel (size to what the provider

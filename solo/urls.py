@@ -26,6 +26,7 @@ urlpatterns = [
     ),
     # Each app declares its own public paths in full (public addresses: keep them stable).
     path("", include("billing.urls")),
+    path("", include("comments.urls")),
     path("", include("newsletter.urls")),
     path("", include("notes.urls")),
 ]

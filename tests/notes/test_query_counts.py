@@ -15,6 +15,7 @@ PAGES = [
     "/?page=2",
     "/tags/tag-1/",
     "/notes/note-5/",
+    "/notes/note-5/comments/",  # the note's comments, outside its cached page
     "/feed/",
     "/feed/atom/",
     "/tags/tag-1/feed/",
