@@ -119,6 +119,15 @@ class Plan(models.Model):
     def display_amount(self) -> str:
         return f"{self.amount / 100:.2f} {self.currency.upper()}"
 
+    @property
+    def amount_units(self) -> str:
+        """The amount in currency units, as a form field shows it ("12.50")."""
+        return f"{self.amount / 100:.2f}"
+
+    @property
+    def minimum_units(self) -> str:
+        return f"{(self.minimum_amount or 0) / 100:.2f}"
+
 
 class Customer(models.Model):
     """A Stripe customer; a subscriber may have several (e.g. a second checkout, a repair)."""
