@@ -37,16 +37,29 @@ def create_checkout_session(
     email: str = "",
     client_reference_id: str = "",
     metadata: dict[str, str] | None = None,
+    trial_days: int = 0,
+    price_data: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
+    """A subscription Checkout for a price, or for `price_data` (an amount the reader chose: an
+    inline price of the tier's product, since Stripe's custom unit amounts are for one-time
+    payments only). With `STRIPE_TAX`, Stripe computes the tax from the address it collects."""
+    line_item = {"price_data": price_data} if price_data else {"price": price_id}
     params: dict[str, Any] = {
         "mode": "subscription",
-        "line_items": [{"price": price_id, "quantity": 1}],
+        "line_items": [{**line_item, "quantity": 1}],
         "success_url": success_url,
         "cancel_url": cancel_url,
         "allow_promotion_codes": True,
         "metadata": metadata or {},
         "subscription_data": {"metadata": metadata or {}},
     }
+    if trial_days:
+        params["subscription_data"]["trial_period_days"] = trial_days
+    if settings.STRIPE_TAX:
+        params["automatic_tax"] = {"enabled": True}
+        params["billing_address_collection"] = "required"
+        if customer_id:  # Stripe saves the collected address on a known customer
+            params["customer_update"] = {"address": "auto"}
     if customer_id:
         params["customer"] = customer_id
     elif email:
@@ -54,6 +67,33 @@ def create_checkout_session(
     if client_reference_id:
         params["client_reference_id"] = client_reference_id
     return client().v1.checkout.sessions.create(params).to_dict()
+
+
+def create_product(name: str, description: str = "") -> dict[str, Any]:
+    """A tier's product, marked as Solo's (metadata solo = true, as `sync_plans` expects)."""
+    params: dict[str, Any] = {"name": name, "metadata": {"solo": "true"}}
+    if description:
+        params["description"] = description
+    return client().v1.products.create(params).to_dict()
+
+
+def update_product(product_id: str, name: str, description: str) -> dict[str, Any]:
+    params = {"name": name, "description": description}
+    return client().v1.products.update(product_id, params).to_dict()
+
+
+def create_price(
+    *, product_id: str, amount: int, currency: str, interval: str, nickname: str = ""
+) -> dict[str, Any]:
+    params: dict[str, Any] = {
+        "product": product_id,
+        "unit_amount": amount,
+        "currency": currency,
+        "recurring": {"interval": interval},
+    }
+    if nickname:
+        params["nickname"] = nickname
+    return client().v1.prices.create(params).to_dict()
 
 
 def retrieve_checkout_session(session_id: str) -> dict[str, Any]:

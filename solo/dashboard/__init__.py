@@ -9,7 +9,16 @@ from billing.models import Subscription
 from newsletter import topics
 
 from .charts import charts
-from .figures import money, paid_figures, problems, subscribers_by_status, upcoming
+from .figures import (
+    money,
+    paid_figures,
+    problems,
+    revenue_by_tier,
+    subscribers_by_status,
+    tier_history,
+    trial_figures,
+    upcoming,
+)
 from .setup import checklist
 
 
@@ -28,6 +37,9 @@ def dashboard(now=None) -> dict:
         "topics": topics.audience_per_topic(),
         **paid,
         "mrr": [(code, money(cents), money(cents * 12)) for code, cents in mrr.items()],
+        "revenue_by_tier": revenue_by_tier(now),
+        "tier_history": tier_history(now, currency),
+        "trials": trial_figures(now),
         "upcoming": upcoming(now),
         **problems(),
         "charts": charts(now, paid["paid_readers"], currency, main_mrr),

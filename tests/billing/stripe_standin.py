@@ -17,11 +17,19 @@ other path is localstripe's:
 - test-only `POST /_config/subscriptions` (a JSON subscription object): from then on, retrieving
   that subscription id answers this object. It is how tests serve the current API shape (`price`
   and the period on each item) and states localstripe cannot reach (past_due, trialing).
+- `POST /v1/prices` (create, with `recurring[interval]`), kept as a legacy plan like the others;
+- on Checkout Sessions: `line_items[0][price_data]` (an inline price of an existing product,
+  created as Stripe does), `subscription_data[trial_period_days]` (paying then starts a
+  `trialing` subscription with `trial_start`/`trial_end`, in the current API shape, since
+  localstripe leaves trials `incomplete`), and `automatic_tax[enabled]`,
+  `billing_address_collection`, `customer_update` (Stripe refuses automatic tax for an existing
+  customer unless `customer_update[address]` is `auto`: so does this).
 """
 
 import socket
 import sys
 import time
+import uuid
 
 from aiohttp import web
 from localstripe import resources, server
@@ -58,12 +66,21 @@ class CheckoutSession(StripeObject):
         cancel_url=None,
         allow_promotion_codes=None,
         subscription_data=None,
+        automatic_tax=None,
+        billing_address_collection=None,
+        customer_update=None,
         **kwargs,
     ):
         if mode != "subscription" or not line_items or not success_url:
             raise UserError(400, "mode=subscription, line_items and success_url are required")
+        tax = str((automatic_tax or {}).get("enabled")).lower() == "true"
+        if tax and customer and (customer_update or {}).get("address") not in ("auto", "never"):
+            raise UserError(400, "automatic_tax with an existing customer needs customer_update")
         price = line_items[0].get("price")
-        Plan._api_retrieve(price)  # 404 for an unknown price, as Stripe
+        if price:
+            Plan._api_retrieve(price)  # 404 for an unknown price, as Stripe
+        else:
+            price = inline_price(line_items[0].get("price_data") or {})
         if customer:
             Customer._api_retrieve(customer)
         super().__init__()
@@ -81,6 +98,72 @@ class CheckoutSession(StripeObject):
         self.subscription = None
         self.url = f"{base_url}/_config/checkout/{self.id}"
         self._price = price
+        self.subscription_data = subscription_data or {}
+        self.automatic_tax = {"enabled": tax, "status": "complete" if tax else None}
+        self.billing_address_collection = billing_address_collection
+        self._customer_update = customer_update
+        self._trial_days = int(self.subscription_data.get("trial_period_days") or 0)
+
+
+def inline_price(data: dict) -> str:
+    """A `price_data` line: Stripe creates a price of the product for this session."""
+    recurring = data.get("recurring") or {}
+    if not data.get("product") or not recurring.get("interval"):
+        raise UserError(400, "price_data needs product and recurring[interval]")
+    plan = Plan(
+        id="price_" + uuid.uuid4().hex[:14],
+        product=data["product"],
+        amount=data.get("unit_amount"),
+        currency=data.get("currency"),
+        interval=recurring["interval"],
+    )
+    return plan.id
+
+
+class Exported:
+    """A plain object (the current API shape) as an event's data."""
+
+    def __init__(self, data: dict):
+        self.data = data
+
+    def _export(self, **kwargs):
+        return self.data
+
+
+def trialing_subscription(customer_id: str, price_id: str, days: int, metadata) -> dict:
+    """What Stripe creates for a Checkout with a trial: `trialing` until `trial_end`."""
+    now = int(time.time())
+    trial_end = now + days * 86400
+    price = price_from_plan(Plan._api_retrieve(price_id))
+    data = {
+        "id": "sub_" + uuid.uuid4().hex[:14],
+        "object": "subscription",
+        "customer": customer_id,
+        "status": "trialing",
+        "created": now,
+        "start_date": now,
+        "trial_start": now,
+        "trial_end": trial_end,
+        "cancel_at_period_end": False,
+        "canceled_at": None,
+        "metadata": metadata or {},
+        "items": {
+            "object": "list",
+            "data": [
+                {
+                    "id": "si_" + uuid.uuid4().hex[:14],
+                    "object": "subscription_item",
+                    "quantity": 1,
+                    "current_period_start": now,
+                    "current_period_end": trial_end,
+                    "price": price,
+                }
+            ],
+        },
+    }
+    fixed_subscriptions[data["id"]] = data
+    schedule_webhook(Event("customer.subscription.created", Exported(data)))
+    return data
 
 
 class PortalSession(StripeObject):
@@ -128,6 +211,24 @@ async def list_prices(request):
     )
 
 
+async def create_price(request):
+    data = await server.get_post_data(request) or {}
+    recurring = data.get("recurring") or {}
+    metadata = dict(data.get("metadata") or {})
+    if data.get("lookup_key"):
+        metadata["lookup_key"] = data["lookup_key"]
+    plan = Plan(
+        id="price_" + uuid.uuid4().hex[:14],
+        product=data.get("product"),
+        amount=data.get("unit_amount"),
+        currency=data.get("currency"),
+        interval=recurring.get("interval"),
+        nickname=data.get("nickname"),
+        metadata=metadata,
+    )
+    return server.json_response(price_from_plan(plan))
+
+
 async def retrieve_price(request):
     return server.json_response(price_from_plan(Plan._api_retrieve(request.match_info["id"])))
 
@@ -168,10 +269,15 @@ async def complete_checkout_session(request):
     email = email or customer.email
     card = PaymentMethod._api_attach("pm_card_visa", customer=customer.id)
     Customer._api_update(customer.id, invoice_settings={"default_payment_method": card.id})
-    subscription = Subscription._api_create(
-        customer=customer.id, items=[{"plan": session._price}], metadata=session.metadata
-    )
-    session.subscription = subscription.id
+    if session._trial_days:
+        subscription_id = trialing_subscription(
+            customer.id, session._price, session._trial_days, session.metadata
+        )["id"]
+    else:
+        subscription_id = Subscription._api_create(
+            customer=customer.id, items=[{"plan": session._price}], metadata=session.metadata
+        ).id
+    session.subscription = subscription_id
     session.status = "complete"
     session.payment_status = "paid"
     session.customer_details = {"email": email}
@@ -225,6 +331,7 @@ def add_routes(app: web.Application) -> None:
     app.middlewares.append(fixed_subscription_middleware)
     app.router.add_post("/_config/subscriptions", put_subscription)
     app.router.add_get("/v1/prices", list_prices)
+    app.router.add_post("/v1/prices", create_price)
     app.router.add_get("/v1/prices/{id}", retrieve_price)
     app.router.add_post("/v1/checkout/sessions", create_checkout_session)
     app.router.add_get("/v1/checkout/sessions/{id}", retrieve_checkout_session)
