@@ -164,7 +164,7 @@ def headers(publication: str, token: str) -> dict[str, str]:
     }
 
 
-def build_message(issue: Issue, rendered: Rendered, to: str, token: str, msgid: str):
+def build_message(issue: Issue | None, rendered: Rendered, to: str, token: str, msgid: str):
     message = EmailMultiAlternatives(
         rendered.subject,
         rendered.text,
@@ -202,15 +202,21 @@ def prepare(issue: Issue, reader: Reader, language: str) -> Prepared:
     track = clicks.tracking_on()
     with translation.override(language):
         rendered = render_issue(issue, reader, track=track)
+    return encode(rendered, track)
+
+
+def encode(rendered: Rendered, tracked: bool) -> Prepared:
+    """A rendered email (an issue's, or a welcome sequence step's) encoded once, with
+    placeholders where each recipient differs."""
     raw = build_message(
-        issue,
+        None,
         rendered,
         recipient_template.TO,
         recipient_template.TOKEN,
         recipient_template.MESSAGE_ID,
     )
     data = raw.message().as_bytes(linesep="\r\n")
-    return Prepared(rendered, RecipientTemplate.from_message(data), tracked=track)
+    return Prepared(rendered, RecipientTemplate.from_message(data), tracked=tracked)
 
 
 def send_test(issue: Issue, to: list[str]) -> list[str]:

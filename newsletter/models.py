@@ -6,6 +6,14 @@ from django.utils.translation import gettext_lazy as _
 
 from notes.models import Note
 
+from .sequence_models import (  # noqa: F401 - Django finds an app's models in its models module
+    Enrollment,
+    Sequence,
+    SequenceStep,
+    StepClick,
+    StepDelivery,
+)
+
 
 class Subscriber(models.Model):
     class Status(models.TextChoices):
