@@ -1,0 +1,67 @@
+"""Welcome sequences in the admin: a sequence per trigger, its steps inline with their figures."""
+
+from django.contrib import admin
+from django.db.models import Count, IntegerField, OuterRef, Subquery
+from django.db.models.functions import Coalesce
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+
+from .. import sequences
+from ..models import Enrollment, Sequence, SequenceStep
+
+
+class StepInline(admin.StackedInline):
+    model = SequenceStep
+    extra = 1
+    fields = ["days", "subject", "body", "paused", "figures"]
+    readonly_fields = ["figures"]
+
+    def get_queryset(self, request):
+        # Every step's figures in the steps' own query (rule constant-sql).
+        return sequences.with_figures(super().get_queryset(request))
+
+    @admin.display(description=_("so far"))
+    def figures(self, step):
+        if step.pk is None:
+            return "—"
+        return format_html(
+            "{} {} · {} {} · {} {}",
+            step.sent_count,
+            _("sent"),
+            step.clicked_count,
+            _("clicked"),
+            step.unsubscribed_count,
+            _("unsubscribed after it"),
+        )
+
+
+@admin.register(Sequence)
+class SequenceAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "trigger", "step_count", "reader_count"]
+    fields = ["trigger", "name"]
+    inlines = [StepInline]
+
+    def get_queryset(self, request):
+        readers = (
+            Enrollment.objects.filter(sequence_id=OuterRef("pk"))
+            .order_by()
+            .values("sequence_id")
+            .annotate(n=Count("pk"))
+            .values("n")
+        )
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                step_count=Count("steps"),
+                reader_count=Coalesce(Subquery(readers, output_field=IntegerField()), 0),
+            )
+        )
+
+    @admin.display(description=_("steps"), ordering="step_count")
+    def step_count(self, sequence):
+        return sequence.step_count
+
+    @admin.display(description=_("readers who entered it"), ordering="reader_count")
+    def reader_count(self, sequence):
+        return sequence.reader_count
