@@ -3,7 +3,7 @@
 from django.contrib import admin
 from django.db.models import Count, IntegerField, OuterRef, Subquery
 from django.db.models.functions import Coalesce
-from django.utils.html import format_html
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from .. import sequences
@@ -24,15 +24,12 @@ class StepInline(admin.StackedInline):
     def figures(self, step):
         if step.pk is None:
             return "—"
-        return format_html(
-            "{} {} · {} {} · {} {}",
-            step.sent_count,
-            _("sent"),
-            step.clicked_count,
-            _("clicked"),
-            step.unsubscribed_count,
-            _("unsubscribed after it"),
-        )
+        figures = gettext("%(sent)s sent · %(clicked)s clicked · %(left)s unsubscribed after it")
+        return figures % {
+            "sent": step.sent_count,
+            "clicked": step.clicked_count,
+            "left": step.unsubscribed_count,
+        }
 
 
 @admin.register(Sequence)
