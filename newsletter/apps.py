@@ -7,4 +7,7 @@ class NewsletterConfig(AppConfig):
     verbose_name = _("Newsletter")
 
     def ready(self):
-        from . import signals  # noqa: F401  (connects the anymail tracking receiver)
+        from . import (
+            sequences,  # noqa: F401  (its part of a reader's data export and erasure)
+            signals,  # noqa: F401  (connects the anymail tracking receiver)
+        )

@@ -131,13 +131,21 @@ def render_issue(
         "site_name": publication,
         "site_url": site,
     }
+    return render_email(context, issue.pk, track)
+
+
+def render_email(context: dict, parent_id: int, track: bool, kind: str = clicks.ISSUE) -> Rendered:
+    """The issue template (HTML, CSS inlined, and text) for this context; with `track`, links go
+    through the click redirect for the issue (or, `kind` STEP, the sequence step) `parent_id`."""
     html = render_to_string("newsletter/email/issue.html", context)
     text = render_to_string("newsletter/email/issue.txt", context)
     html = css_inline.CSSInliner(load_remote_stylesheets=False).inline(html)
     if track:
-        html = clicks.rewrite_html(html, issue.pk)
-        text = clicks.rewrite_text(text, issue.pk)
-    return Rendered(context["subject"], _wrap_long_lines(text), _wrap_long_lines(html), publication)
+        html = clicks.rewrite_html(html, parent_id, kind)
+        text = clicks.rewrite_text(text, parent_id, kind)
+    return Rendered(
+        context["subject"], _wrap_long_lines(text), _wrap_long_lines(html), context["site_name"]
+    )
 
 
 def _domain() -> str:

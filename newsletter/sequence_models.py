@@ -5,13 +5,15 @@ A `Sequence` per trigger (a free reader confirms, a new reader pays, a free read
 delivery ledger `StepDelivery`, shaped like `Delivery` (rule each-issue-once): one row per
 (step, reader) under a unique constraint, whose status makes every step reach a reader once.
 
-Imported by `newsletter.models` (Django finds the models there); foreign keys name their models
-as strings, so this module imports nothing of the app.
+Imported by `newsletter.models` (Django finds the models there); foreign keys to its models are
+strings, so this module needs only the ledger's abstract row.
 """
 
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from .ledger import LedgerRow
 
 
 class Sequence(models.Model):
@@ -96,28 +98,13 @@ class Enrollment(models.Model):
         return f"{self.sequence_id} ← {self.subscriber_id}"
 
 
-class StepDelivery(models.Model):
+class StepDelivery(LedgerRow):
     """One (step, subscriber) pair: the same ledger as an issue's `Delivery`."""
-
-    class Status(models.TextChoices):
-        QUEUED = "queued", _("Queued")
-        SENDING = "sending", _("Sending")
-        SENT = "sent", _("Sent")
-        FAILED = "failed", _("Failed")
 
     step = models.ForeignKey(SequenceStep, on_delete=models.CASCADE, related_name="deliveries")
     subscriber = models.ForeignKey(
         "newsletter.Subscriber", on_delete=models.CASCADE, related_name="step_deliveries"
     )
-    status = models.CharField(
-        _("status"), max_length=8, choices=Status.choices, default=Status.QUEUED
-    )
-    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
-    last_error = models.TextField(_("last error"), blank=True)
-    claimed_at = models.DateTimeField(_("claimed"), null=True, blank=True)
-    queued_at = models.DateTimeField(_("queued"), default=timezone.now)
-    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
-    message_id = models.CharField(_("Message-ID"), max_length=200, blank=True)
 
     class Meta:
         ordering = ["id"]

@@ -26,12 +26,11 @@ import hashlib
 from dataclasses import dataclass
 from datetime import timedelta
 
-import css_inline
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Count, Exists, F, IntegerField, Max, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
-from django.template.loader import render_to_string
+from django.dispatch import receiver
 from django.urls import reverse
 from django.utils import timezone, translation
 
@@ -39,10 +38,10 @@ from billing.access import reader_for_subscriber
 from notes.markdown import absolute_links, absolute_markdown_links, render_markdown
 from notes.publication import SiteSettings
 
-from . import clicks, recipient_template
+from . import clicks, privacy, recipient_template
 from .delivery import TransientSendError, claim_rows, send_jobs
 from .dispatch import in_batches, release_stale_claims, stale_cutoff
-from .emails import Prepared, Rendered, _domain, _wrap_long_lines, encode, fit_images
+from .emails import Prepared, Rendered, _domain, encode, fit_images, render_email
 from .models import (
     Enrollment,
     Sequence,
@@ -200,13 +199,7 @@ def render_step(step: SequenceStep, track: bool = False) -> Rendered:
         "site_name": publication,
         "site_url": site,
     }
-    html = render_to_string("newsletter/email/issue.html", context)
-    text = render_to_string("newsletter/email/issue.txt", context)
-    html = css_inline.CSSInliner(load_remote_stylesheets=False).inline(html)
-    if track:
-        html = clicks.rewrite_html(html, step.pk, clicks.STEP)
-        text = clicks.rewrite_text(text, step.pk, clicks.STEP)
-    return Rendered(step.subject, _wrap_long_lines(text), _wrap_long_lines(html), publication)
+    return render_email(context, step.pk, track, clicks.STEP)
 
 
 def prepare(step: SequenceStep, language: str) -> Prepared:
@@ -287,4 +280,36 @@ def with_figures(steps: QuerySet) -> QuerySet:
         sent_count=_count(sent),
         clicked_count=_count(StepClick.objects.filter(step_id=OuterRef("pk")), "delivery", True),
         unsubscribed_count=_count(left),
+    )
+
+
+# --- the reader's data ---------------------------------------------------------------------------
+
+
+@receiver(privacy.exporting, dispatch_uid="newsletter.sequences.export")
+def export_sequences(sender, subscriber, **kwargs) -> dict:
+    """The welcome sequences a reader entered and the steps they were sent (data export)."""
+    entered = Enrollment.objects.filter(subscriber=subscriber).order_by("pk")
+    sent = StepDelivery.objects.filter(subscriber=subscriber).order_by("pk")
+    iso = privacy.iso
+    return {
+        "welcome_sequences": [
+            {"sequence": trigger, "started_at": iso(started), "stopped_at": iso(stopped)}
+            for trigger, started, stopped in entered.values_list(
+                "sequence__trigger", "started_at", "stopped_at"
+            )
+        ],
+        "welcome_sequence_emails": [
+            {"subject": subject, "status": status, "sent_at": iso(sent_at)}
+            for subject, status, sent_at in sent.values_list("step__subject", "status", "sent_at")
+        ],
+    }
+
+
+@receiver(privacy.erasing, dispatch_uid="newsletter.sequences.erase")
+def erase_sequences(sender, subscriber, **kwargs) -> None:
+    """The rows stay for the step figures; a mail server's answer may quote the address."""
+    StepDelivery.objects.filter(subscriber=subscriber).update(last_error="")
+    Enrollment.objects.filter(subscriber=subscriber, stopped_at=None).update(
+        stopped_at=timezone.now()
     )

@@ -42,17 +42,20 @@ def requeue_stale_deliveries() -> int:
     return len(batches)
 
 
-# acks_late + reject_on_worker_lost: a batch lost with its worker is delivered again; the Delivery
+# acks_late + reject_on_worker_lost: a batch lost with its worker is delivered again; the ledger
 # rows' status makes that safe (sent rows are skipped, claimed rows wait for the claim timeout).
-@shared_task(
-    acks_late=True,
-    reject_on_worker_lost=True,
-    autoretry_for=(delivery.TransientSendError,),
-    retry_backoff=2,
-    retry_backoff_max=600,
-    retry_jitter=True,
-    max_retries=20,
-)
+BATCH_TASK = {
+    "acks_late": True,
+    "reject_on_worker_lost": True,
+    "autoretry_for": (delivery.TransientSendError,),
+    "retry_backoff": 2,
+    "retry_backoff_max": 600,
+    "retry_jitter": True,
+    "max_retries": 20,
+}
+
+
+@shared_task(**BATCH_TASK)
 def send_batch(issue_id: int, delivery_ids: list[int]) -> dict:
     return delivery.send_batch(issue_id, delivery_ids)
 
@@ -76,16 +79,7 @@ def send_due_steps(at: str | None = None) -> int:
     return len(batches)
 
 
-# As send_batch: the StepDelivery rows' status makes a repeated batch safe.
-@shared_task(
-    acks_late=True,
-    reject_on_worker_lost=True,
-    autoretry_for=(delivery.TransientSendError,),
-    retry_backoff=2,
-    retry_backoff_max=600,
-    retry_jitter=True,
-    max_retries=20,
-)
+@shared_task(**BATCH_TASK)
 def send_step_batch(step_id: int, delivery_ids: list[int]) -> dict:
     return sequences.send_batch(step_id, delivery_ids)
 

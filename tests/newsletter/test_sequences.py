@@ -14,7 +14,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from newsletter import sequences, subscribing, tokens
+from newsletter import privacy, sequences, subscribing, tokens
 from newsletter.models import (
     Enrollment,
     Sequence,
@@ -286,3 +286,16 @@ def test_the_sequence_page_costs_the_same_queries_for_few_and_many_readers(admin
     assert len(large) == len(small)
     listing = reverse("admin:newsletter_sequence_changelist")
     assert admin_client.get(listing).status_code == 200
+
+
+def test_a_readers_data_export_lists_their_sequence_emails_and_erasure_ends_it(smtp_server):
+    free_sequence(0, 1)
+    reader = confirmed("ann@example.com")
+    play(smtp_server, timezone.now())
+    data = privacy.export_data(reader)
+    assert [row["sequence"] for row in data["welcome_sequences"]] == ["free"]
+    assert [(row["subject"], row["status"]) for row in data["welcome_sequence_emails"]] == [
+        ("Day 0", "sent")
+    ]
+    privacy.erase(reader)
+    assert play(smtp_server, timezone.now() + DAY) == []
