@@ -6,7 +6,8 @@ Needs PostgreSQL and Redis on 127.0.0.1. It loads N active readers, all in a thr
 sequence (days 0, 2 and 5), into the database `solo_sequences_bench`, starts bench/send.py's
 counting SMTP sink, then plays each step's day with the beat task (`send_due_steps(at=…)`) and
 prints, per step and overall, messages/second from queueing the beat task to the last message
-accepted by the sink, and CPU microseconds per message (worker + database).
+accepted by the sink, and CPU microseconds per message (worker + database). Last, the cost of
+the minute's beat once every step is sent (nothing due): what each reader in a sequence adds.
 """
 
 import argparse
@@ -43,7 +44,7 @@ def main():
     from django.db import connection
     from django.utils import timezone
 
-    from newsletter import tasks
+    from newsletter import sequences, tasks
     from newsletter.models import Enrollment, Sequence, SequenceStep, Subscriber
 
     redis.Redis.from_url(send.REDIS).flushdb()
@@ -101,6 +102,13 @@ def main():
     sent = args.readers * len(STEPS)
     print(f"overall               {sent} in {total_time:.2f} s = {sent / total_time:.0f} msg/s")
     print(f"extra messages        {sink.count - sent} (each step reaches each reader once)")
+    idle_at = start + timedelta(days=9)
+    timings = []
+    for _ in range(5):
+        began = time.perf_counter()
+        assert sequences.requeue_stale() + sequences.dispatch_due(idle_at) == []
+        timings.append(time.perf_counter() - began)
+    print(f"idle beat             {min(timings) * 1000:.1f} ms (best of 5, nothing due)")
     worker.terminate()
     worker.wait(30)
     sink.stop()

@@ -128,14 +128,17 @@ def stop_leavers(now=None) -> int:
 
 
 def due_readers(step: SequenceStep, now) -> QuerySet:
-    """Readers of the step's sequence whose day for it has come and who do not have it yet."""
+    """Readers of the step's sequence whose day for it has come and who do not have it yet.
+
+    Readers who left are out through their stopped enrollment (`stop_leavers`, just before) and,
+    if they leave later, through the claim: no join with subscribers here, so the query stays an
+    index range and an anti-join on the ledger's unique index, whatever the planner knows."""
     reach = timedelta(days=step.days)
     has_it = StepDelivery.objects.filter(step_id=step.pk, subscriber_id=OuterRef("subscriber_id"))
     return (
         Enrollment.objects.filter(
             sequence_id=step.sequence_id,
             stopped_at=None,
-            subscriber__status=ACTIVE,
             started_at__lte=now - reach,
             started_at__gte=step.created_at - reach,
         )
