@@ -1,9 +1,11 @@
 """Welcome sequences in the admin: a sequence per trigger, its steps inline with their figures."""
 
-from django.contrib import admin
+import smtplib
+
+from django.contrib import admin, messages
 from django.db.models import Count, IntegerField, OuterRef, Subquery
 from django.db.models.functions import Coalesce
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from .. import sequences
@@ -37,6 +39,7 @@ class SequenceAdmin(admin.ModelAdmin):
     list_display = ["__str__", "trigger", "step_count", "reader_count"]
     fields = ["trigger", "name"]
     inlines = [StepInline]
+    actions = ["send_test"]
 
     def get_queryset(self, request):
         readers = (
@@ -62,3 +65,24 @@ class SequenceAdmin(admin.ModelAdmin):
     @admin.display(description=_("readers who entered it"), ordering="reader_count")
     def reader_count(self, sequence):
         return sequence.reader_count
+
+    @admin.action(description=_("Send me a test of each step"))
+    def send_test(self, request, queryset):
+        to = request.user.email
+        if not to:
+            self.message_user(request, _("Your account has no email address."), messages.ERROR)
+            return
+        # Sent during the request: a few messages, and the author waits to hear the server took
+        # them, as with an issue's test.
+        try:
+            count = sum(sequences.send_test(sequence, [to]) for sequence in queryset)
+        except (smtplib.SMTPException, OSError) as error:
+            self.message_user(
+                request, _("The mail server did not take the test: %s") % error, messages.ERROR
+            )
+            return
+        self.message_user(
+            request,
+            ngettext("%(count)d test sent to %(to)s.", "%(count)d tests sent to %(to)s.", count)
+            % {"count": count, "to": to},
+        )

@@ -299,3 +299,18 @@ def test_a_readers_data_export_lists_their_sequence_emails_and_erasure_ends_it(s
     ]
     privacy.erase(reader)
     assert play(smtp_server, timezone.now() + DAY) == []
+
+
+def test_the_author_sends_herself_a_test_of_each_step(smtp_server, admin_client, admin_user):
+    steps = free_sequence(0, 3)
+    page = admin_client.post(
+        reverse("admin:newsletter_sequence_changelist"),
+        {"action": "send_test", "_selected_action": [steps[0].sequence_id]},
+        follow=True,
+    )
+    assert "2 tests sent to" in page.content.decode()
+    assert subjects(smtp_server.messages) == [
+        (admin_user.email, "[Test, day 0] Day 0"),
+        (admin_user.email, "[Test, day 3] Day 3"),
+    ]
+    assert StepDelivery.objects.count() == 0  # a test is not a delivery
