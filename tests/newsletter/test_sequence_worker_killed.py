@@ -41,7 +41,7 @@ def _until(condition, timeout: float, beat: bool = False):
             return
         if beat:
             tasks.send_due_steps.delay()
-        time.sleep(1)
+        time.sleep(1 if beat else 0.05)  # watching a send closely: catch it mid-step
     assert condition(), f"not true after {timeout}s"
 
 
