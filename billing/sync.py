@@ -14,6 +14,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
+from newsletter import sequences
 from newsletter.models import Subscriber, normalize_email, note_from_slug, record_signup_note
 
 from . import stripe_api
@@ -183,6 +184,8 @@ def upsert_subscription(
         state_at=state_at,
     )
     subscription, _ = Subscription.objects.update_or_create(stripe_id=data["id"], defaults=fields)
+    # A reader paying for the first time starts the paid (or upgrade) welcome sequence.
+    sequences.start_paid(subscription.subscriber_id, subscription.stripe_created)
     return subscription
 
 

@@ -7,5 +7,8 @@ class NewsletterConfig(AppConfig):
     verbose_name = _("Newsletter")
 
     def ready(self):
-        # Receivers: the anymail tracking events; topics in a reader's data export and erasure.
-        from . import signals, topics  # noqa: F401
+        from . import (
+            sequences,  # noqa: F401  (its part of a reader's data export and erasure)
+            signals,  # noqa: F401  (connects the anymail tracking receiver)
+            topics,  # noqa: F401  (its part of a reader's data export and erasure)
+        )

@@ -9,6 +9,9 @@ redirect only ever goes to the URL inside the signed link part (no open redirect
 A click is counted at most once per (delivery, url); HEAD requests, clicks in the first seconds
 after the message was sent and known link scanners still redirect but are not counted. Nothing
 about the reader is stored beyond "this delivery's link was followed", and there is no pixel.
+
+Welcome sequences' steps use the same redirect: their link part names a step (`"s"`) instead of
+an issue (`"i"`), and clicks land in `StepClick` against the `StepDelivery` ledger.
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
 
-from .models import Click, Delivery, Issue
+from .models import Click, Delivery, Issue, StepClick, StepDelivery
 
 LINK_SALT = "newsletter.click"
 DELIVERY_SALT = "newsletter.click.delivery"
@@ -64,6 +67,9 @@ _HREF = re.compile(r'href="(https?://[^"]+)"')
 _TEXT_URL = re.compile(r"https?://[^\s<>\"']+")
 _TRAILING = ".,;:!?"
 _DELIVERY_PART = re.compile(r"^([0-9]{1,12})-([0-9a-f]{16})$")
+ISSUE, STEP = "i", "s"
+# What a link part names: its delivery ledger, its click table, and the ledger's parent field.
+_KINDS = {ISSUE: (Delivery, Click, "issue_id"), STEP: (StepDelivery, StepClick, "step_id")}
 
 
 # --- tokens ------------------------------------------------------------------------------------
@@ -87,27 +93,37 @@ def delivery_id_from(part: str) -> int | None:
     return delivery_id
 
 
-def link_part(issue_id: int, url: str) -> str:
-    return signing.dumps({"i": issue_id, "u": url}, salt=LINK_SALT, compress=True)
+def link_part(issue_id: int, url: str, kind: str = ISSUE) -> str:
+    return signing.dumps({kind: issue_id, "u": url}, salt=LINK_SALT, compress=True)
 
 
-def link_from(part: str) -> tuple[int, str] | None:
+def target_from(part: str) -> tuple[str, int, str] | None:
+    """(kind, issue or step id, url) of a signed link part; None when forged or malformed."""
     try:
         data = signing.loads(part, salt=LINK_SALT)
     except (signing.BadSignature, ValueError, UnicodeDecodeError):
         return None
     if not isinstance(data, dict):
         return None
-    issue_id, url = data.get("i"), data.get("u")
-    if not isinstance(issue_id, int) or not isinstance(url, str):
+    kind = next((kind for kind in _KINDS if isinstance(data.get(kind), int)), None)
+    url = data.get("u")
+    if kind is None or not isinstance(url, str):
         return None
     if not url.startswith(("https://", "http://")):
         return None
-    return issue_id, url
+    return kind, data[kind], url
 
 
-def redirect_url(issue_id: int, url: str, delivery: str = DELIVERY_PLACEHOLDER) -> str:
-    path = reverse("newsletter:click", args=[delivery, link_part(issue_id, url)])
+def link_from(part: str) -> tuple[int, str] | None:
+    """(issue id, url) of an issue's signed link part."""
+    found = target_from(part)
+    return (found[1], found[2]) if found and found[0] == ISSUE else None
+
+
+def redirect_url(
+    issue_id: int, url: str, delivery: str = DELIVERY_PLACEHOLDER, kind: str = ISSUE
+) -> str:
+    path = reverse("newsletter:click", args=[delivery, link_part(issue_id, url, kind)])
     return settings.SITE_URL + path
 
 
@@ -133,21 +149,21 @@ def _trackable(url: str) -> bool:
     )
 
 
-def _rewriter(issue_id: int):
+def _rewriter(issue_id: int, kind: str):
     """`url -> redirect URL` (or the url itself when not tracked), each URL signed once."""
     cache: dict[str, str] = {}
 
     def rewrite(url: str) -> str:
         if url not in cache:
-            cache[url] = redirect_url(issue_id, url) if _trackable(url) else url
+            cache[url] = redirect_url(issue_id, url, kind=kind) if _trackable(url) else url
         return cache[url]
 
     return rewrite
 
 
-def rewrite_html(body: str, issue_id: int) -> str:
+def rewrite_html(body: str, issue_id: int, kind: str = ISSUE) -> str:
     """Every http(s) link but the unsubscribe link goes through the click redirect."""
-    rewrite = _rewriter(issue_id)
+    rewrite = _rewriter(issue_id, kind)
 
     def replace(match: re.Match) -> str:
         url = html.unescape(match.group(1))
@@ -165,8 +181,8 @@ def _url_in_text(found: str) -> str:
     return url
 
 
-def rewrite_text(body: str, issue_id: int) -> str:
-    rewrite = _rewriter(issue_id)
+def rewrite_text(body: str, issue_id: int, kind: str = ISSUE) -> str:
+    rewrite = _rewriter(issue_id, kind)
 
     def replace(match: re.Match) -> str:
         found = match.group(0)
@@ -191,23 +207,31 @@ def follow(delivery: str, link: str, method: str, user_agent: str, now=None) -> 
     None when either part is forged or malformed: the caller answers 4xx and redirects nowhere.
     """
     delivery_id = delivery_id_from(delivery)
-    found = link_from(link)
+    found = target_from(link)
     if delivery_id is None or found is None:
         return None
-    issue_id, url = found
-    record(delivery_id, issue_id, url, method, user_agent, now)
+    kind, issue_id, url = found
+    record(delivery_id, issue_id, url, method, user_agent, now, kind=kind)
     return url
 
 
 def record(
-    delivery_id: int, issue_id: int, url: str, method: str, user_agent: str, now=None
+    delivery_id: int,
+    issue_id: int,
+    url: str,
+    method: str,
+    user_agent: str,
+    now=None,
+    kind: str = ISSUE,
 ) -> None:
-    """Count this click unless it is a scanner's, too early, or repeated."""
+    """Count this click unless it is a scanner's, too early, or repeated. `kind`: an issue's link
+    (`issue_id` is the issue) or a sequence step's (`issue_id` is the step)."""
     now = now or timezone.now()
     if method != "GET" or is_scanner(user_agent):
         return
+    ledger, click, parent = _KINDS[kind]
     sent_at = (
-        Delivery.objects.filter(pk=delivery_id, issue_id=issue_id)
+        ledger.objects.filter(pk=delivery_id, **{parent: issue_id})
         .values_list("sent_at", flat=True)
         .first()
     )
@@ -216,8 +240,8 @@ def record(
         return
     try:
         with transaction.atomic():
-            Click.objects.create(
-                issue_id=issue_id, delivery_id=delivery_id, url=url, clicked_at=now
+            click.objects.create(
+                **{parent: issue_id}, delivery_id=delivery_id, url=url, clicked_at=now
             )
     except IntegrityError:  # this reader already followed this link
         pass

@@ -5,6 +5,10 @@ which email each recipient gets, prepares each variant once, and sends over SMTP
 open for the whole batch, marking each row sent as soon as the server accepts it. A refused mailbox
 counts towards bouncing its reader.
 
+The same machinery sends welcome sequences' steps (`newsletter.sequences`): `claim_rows` and
+`send_jobs` take the ledger's rows (a `Delivery` or `StepDelivery` queryset), so both kinds of
+email keep one claim, one sender and one way of recording outcomes.
+
 Speed: a variant is rendered, CSS-inlined, its links rewritten for click counting and MIME-encoded
 once; each recipient then costs a byte-level copy (`recipient_template`) and one SMTP transaction.
 """
@@ -16,6 +20,7 @@ import queue
 import smtplib
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from email.utils import parseaddr
 
@@ -23,7 +28,7 @@ from django.conf import settings
 from django.core.mail import get_connection
 from django.core.mail.backends.smtp import EmailBackend as SMTPBackend
 from django.db import connection, transaction
-from django.db.models import F
+from django.db.models import F, Model, QuerySet
 from django.utils import timezone
 
 from billing.access import ANONYMOUS, Reader, readers_for_subscribers
@@ -54,11 +59,18 @@ class Job:
 
 def claim(issue_id: int, delivery_ids: list[int]) -> list[Job]:
     """Claim this batch's queued rows; rows another worker holds or already sent are skipped."""
+    return claim_rows(Delivery.objects.filter(pk__in=delivery_ids, issue_id=issue_id))
+
+
+def claim_rows(batch: QuerySet) -> list[Job]:
+    """Claim the queued rows of `batch` (of any delivery ledger): rows of readers who left fail,
+    the others are marked sending. Rows another worker holds or already sent are skipped."""
     now = timezone.now()
+    ledger = batch.model
     with transaction.atomic():
         rows = list(
-            Delivery.objects.select_for_update(skip_locked=True, of=("self",))
-            .filter(pk__in=delivery_ids, issue_id=issue_id, status=Delivery.Status.QUEUED)
+            batch.select_for_update(skip_locked=True, of=("self",))
+            .filter(status=Delivery.Status.QUEUED)
             .values_list(
                 "pk",
                 "subscriber_id",
@@ -68,11 +80,11 @@ def claim(issue_id: int, delivery_ids: list[int]) -> list[Job]:
             )
         )
         gone = [row[0] for row in rows if row[4] != Subscriber.Status.ACTIVE]
-        Delivery.objects.filter(pk__in=gone).update(
+        ledger.objects.filter(pk__in=gone).update(
             status=Delivery.Status.FAILED, last_error="subscriber no longer active"
         )
         live = [row for row in rows if row[4] == Subscriber.Status.ACTIVE]
-        Delivery.objects.filter(pk__in=[row[0] for row in live]).update(
+        ledger.objects.filter(pk__in=[row[0] for row in live]).update(
             status=Delivery.Status.SENDING, claimed_at=now, attempts=F("attempts") + 1
         )
     return [
@@ -102,7 +114,7 @@ class Outcome:
 
 
 def _sender(
-    issue: Issue,
+    message_id_for: Callable[[int], str],
     jobs: list[Job],
     results: queue.Queue,
     rate: float,
@@ -125,7 +137,7 @@ def _sender(
                 return
             started = time.monotonic()
             token = tokens.unsubscribe_token(job.subscriber_id)
-            msgid = message_id(job.delivery_id, issue.pk)
+            msgid = message_id_for(job.delivery_id)
             template = job.prepared.template if fast else None
             try:
                 data = None
@@ -136,7 +148,7 @@ def _sender(
                 else:
                     personal = job.prepared.personal(token, job.delivery_id)
                     connection.send_messages(
-                        [build_message(issue, personal, job.email, token, msgid)]
+                        [build_message(None, personal, job.email, token, msgid)]
                     )
             except (smtplib.SMTPRecipientsRefused, smtplib.SMTPResponseException) as exc:
                 code, text = _smtp_answer(exc)
@@ -210,14 +222,27 @@ def send_batch(issue_id: int, delivery_ids: list[int]) -> dict[str, int]:
         if key not in variants:
             variants[key] = prepare(issue, job.reader, job.language)
         job.prepared = variants[key]
+    counts = send_jobs(jobs, Delivery, lambda delivery_id: message_id(delivery_id, issue_id))
+    finish_if_done(issue_id)
+    if counts["retry"]:
+        raise TransientSendError(f"{counts['retry']} deliveries of issue {issue_id} to retry")
+    return counts
 
+
+def send_jobs(
+    jobs: list[Job], ledger: type[Model], message_id_for: Callable[[int], str]
+) -> dict[str, int]:
+    """Send claimed, prepared jobs over parallel SMTP connections, recording each outcome in the
+    ledger (`Delivery` or `StepDelivery`) as it arrives. Returns the counts per outcome."""
     connections = max(1, min(settings.NEWSLETTER_SMTP_CONNECTIONS, len(jobs)))
     rate = settings.NEWSLETTER_RATE_LIMIT / connections if settings.NEWSLETTER_RATE_LIMIT else 0
     chunks = [jobs[i::connections] for i in range(connections)]
     results: queue.Queue = queue.Queue()
     abort = threading.Event()
     threads = [
-        threading.Thread(target=_sender, args=(issue, chunk, results, rate, abort), daemon=True)
+        threading.Thread(
+            target=_sender, args=(message_id_for, chunk, results, rate, abort), daemon=True
+        )
         for chunk in chunks
     ]
     for thread in threads:
@@ -228,7 +253,7 @@ def send_batch(issue_id: int, delivery_ids: list[int]) -> dict[str, int]:
     try:
         for _index in range(len(jobs)):
             outcome = results.get()
-            counts[_record(outcome)] += 1
+            counts[_record(outcome, ledger)] += 1
             if outcome.recorded is not None:
                 outcome.recorded.set()
     except BaseException:
@@ -242,9 +267,6 @@ def send_batch(issue_id: int, delivery_ids: list[int]) -> dict[str, int]:
         raise
     for thread in threads:
         thread.join()
-    finish_if_done(issue_id)
-    if counts["retry"]:
-        raise TransientSendError(f"{counts['retry']} deliveries of issue {issue_id} to retry")
     return counts
 
 
@@ -258,21 +280,19 @@ def _release(threads: list[threading.Thread], results: queue.Queue) -> None:
             outcome.recorded.set()
 
 
-_MARK_SENT = (
-    f"UPDATE {Delivery._meta.db_table} SET status = %s, sent_at = %s, message_id = %s WHERE id = %s"
-)
+_MARK_SENT = "UPDATE {table} SET status = %s, sent_at = %s, message_id = %s WHERE id = %s"
 
 
-def _record(outcome: Outcome) -> str:
+def _record(outcome: Outcome, ledger: type[Model] = Delivery) -> str:
     if outcome.ok:
         # The hot path (one statement per message): plain SQL skips the ORM's query building.
         with connection.cursor() as cursor:
             cursor.execute(
-                _MARK_SENT,
+                _MARK_SENT.format(table=ledger._meta.db_table),
                 [Delivery.Status.SENT, timezone.now(), outcome.msgid, outcome.job.delivery_id],
             )
         return "sent"
-    rows = Delivery.objects.filter(pk=outcome.job.delivery_id)
+    rows = ledger.objects.filter(pk=outcome.job.delivery_id)
     if outcome.permanent:
         rows.update(status=Delivery.Status.FAILED, last_error=outcome.error)
         if outcome.bounce:

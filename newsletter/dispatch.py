@@ -133,28 +133,38 @@ def dispatch_due(now=None) -> list[Batch]:
             issue.started_at = now
             issue.save(update_fields=["recipients_count", "status", "started_at"])
             queued = Delivery.objects.filter(issue=issue, status=Delivery.Status.QUEUED)
-            started = _batches(issue.pk, queued)
+            started = in_batches(issue.pk, queued)
             if not started:  # nobody to send to (say, a topic nobody chose): sent at once
                 finish_if_done(issue.pk)
             batches += started
     return batches
 
 
-def _batches(issue_id: int, rows: QuerySet) -> list[Batch]:
-    """These queued rows in batches of NEWSLETTER_BATCH_SIZE, stamped as queued now."""
+def in_batches(issue_id: int, rows: QuerySet, make=Batch) -> list:
+    """These queued rows (of any delivery ledger) in batches of NEWSLETTER_BATCH_SIZE, stamped as
+    queued now; `make(parent_id, ids)` builds each batch."""
     size = settings.NEWSLETTER_BATCH_SIZE
     ids = list(rows.order_by("pk").values_list("pk", flat=True))
-    Delivery.objects.filter(pk__in=ids).update(queued_at=timezone.now())
-    return [Batch(issue_id, ids[start : start + size]) for start in range(0, len(ids), size)]
+    rows.model.objects.filter(pk__in=ids).update(queued_at=timezone.now())
+    return [make(issue_id, ids[start : start + size]) for start in range(0, len(ids), size)]
+
+
+def stale_cutoff(now=None):
+    """Claims and queued rows older than this belong to a dead worker or a lost task."""
+    return (now or timezone.now()) - timedelta(seconds=settings.NEWSLETTER_CLAIM_TIMEOUT)
+
+
+def release_stale_claims(ledger, cutoff) -> int:
+    """Rows of `ledger` (`Delivery`, `StepDelivery`) claimed before `cutoff`: queued again."""
+    return ledger.objects.filter(status=Delivery.Status.SENDING, claimed_at__lt=cutoff).update(
+        status=Delivery.Status.QUEUED, claimed_at=None, last_error="claim timed out"
+    )
 
 
 def requeue_stale(now=None) -> list[Batch]:
     """Rows claimed by a dead worker, or queued with their task lost: the batches to send again."""
-    now = now or timezone.now()
-    cutoff = now - timedelta(seconds=settings.NEWSLETTER_CLAIM_TIMEOUT)
-    Delivery.objects.filter(status=Delivery.Status.SENDING, claimed_at__lt=cutoff).update(
-        status=Delivery.Status.QUEUED, claimed_at=None, last_error="claim timed out"
-    )
+    cutoff = stale_cutoff(now)
+    release_stale_claims(Delivery, cutoff)
     batches = []
     with transaction.atomic():
         for issue_id in Issue.objects.filter(status=Issue.Status.SENDING).values_list(
@@ -163,7 +173,7 @@ def requeue_stale(now=None) -> list[Batch]:
             stale = Delivery.objects.filter(
                 issue_id=issue_id, status=Delivery.Status.QUEUED, queued_at__lt=cutoff
             )
-            batches += _batches(issue_id, stale)
+            batches += in_batches(issue_id, stale)
             finish_if_done(issue_id)
     return batches
 

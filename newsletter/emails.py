@@ -137,17 +137,28 @@ def render_issue(
         "unsubscribe_url": unsubscribe_url,
         "topic_names": ", ".join(topic.name for topic in sent_for),
         "leave_topics_url": unsubscribe_url + query if query else "",
+        "unsubscribe_query": query,
         "site_name": publication,
         "site_url": site,
     }
+    return render_email(context, issue.pk, track)
+
+
+def render_email(context: dict, parent_id: int, track: bool, kind: str = clicks.ISSUE) -> Rendered:
+    """The issue template (HTML, CSS inlined, and text) for this context; with `track`, links go
+    through the click redirect for the issue (or, `kind` STEP, the sequence step) `parent_id`."""
     html = render_to_string("newsletter/email/issue.html", context)
     text = render_to_string("newsletter/email/issue.txt", context)
     html = css_inline.CSSInliner(load_remote_stylesheets=False).inline(html)
     if track:
-        html = clicks.rewrite_html(html, issue.pk)
-        text = clicks.rewrite_text(text, issue.pk)
+        html = clicks.rewrite_html(html, parent_id, kind)
+        text = clicks.rewrite_text(text, parent_id, kind)
     return Rendered(
-        context["subject"], _wrap_long_lines(text), _wrap_long_lines(html), publication, query
+        context["subject"],
+        _wrap_long_lines(text),
+        _wrap_long_lines(html),
+        context["site_name"],
+        context.get("unsubscribe_query", ""),
     )
 
 
@@ -175,7 +186,7 @@ def headers(publication: str, token: str, query: str = "") -> dict[str, str]:
     }
 
 
-def build_message(issue: Issue, rendered: Rendered, to: str, token: str, msgid: str):
+def build_message(issue: Issue | None, rendered: Rendered, to: str, token: str, msgid: str):
     message = EmailMultiAlternatives(
         rendered.subject,
         rendered.text,
@@ -217,15 +228,21 @@ def prepare(issue: Issue, reader: Reader, language: str) -> Prepared:
     track = clicks.tracking_on()
     with translation.override(language):
         rendered = render_issue(issue, reader, track=track)
+    return encode(rendered, track)
+
+
+def encode(rendered: Rendered, tracked: bool) -> Prepared:
+    """A rendered email (an issue's, or a welcome sequence step's) encoded once, with
+    placeholders where each recipient differs."""
     raw = build_message(
-        issue,
+        None,
         rendered,
         recipient_template.TO,
         recipient_template.TOKEN,
         recipient_template.MESSAGE_ID,
     )
     data = raw.message().as_bytes(linesep="\r\n")
-    return Prepared(rendered, RecipientTemplate.from_message(data), tracked=track)
+    return Prepared(rendered, RecipientTemplate.from_message(data), tracked=tracked)
 
 
 def send_test(issue: Issue, to: list[str]) -> list[str]:

@@ -6,6 +6,15 @@ from django.utils.translation import gettext_lazy as _
 
 from notes.models import Note
 
+from .ledger import LedgerRow
+from .sequence_models import (  # noqa: F401 - Django finds an app's models in its models module
+    Enrollment,
+    Sequence,
+    SequenceStep,
+    StepClick,
+    StepDelivery,
+)
+
 
 class Subscriber(models.Model):
     class Status(models.TextChoices):
@@ -316,28 +325,11 @@ class DeliveryQuerySet(models.QuerySet):
         return {row.pop(per): row for row in rows.values(per).annotate(**counts)}
 
 
-class Delivery(models.Model):
+class Delivery(LedgerRow):
     """One (issue, subscriber) pair: the row whose status makes every send happen exactly once."""
-
-    class Status(models.TextChoices):
-        QUEUED = "queued", _("Queued")
-        SENDING = "sending", _("Sending")
-        SENT = "sent", _("Sent")
-        FAILED = "failed", _("Failed")
 
     issue = models.ForeignKey(Issue, on_delete=models.CASCADE, related_name="deliveries")
     subscriber = models.ForeignKey(Subscriber, on_delete=models.CASCADE, related_name="deliveries")
-    status = models.CharField(
-        _("status"), max_length=8, choices=Status.choices, default=Status.QUEUED
-    )
-    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
-    last_error = models.TextField(_("last error"), blank=True)
-    claimed_at = models.DateTimeField(_("claimed"), null=True, blank=True)
-    # When a queued row last had a task queued for it; queued rows whose task was lost with a
-    # killed worker are queued again after NEWSLETTER_CLAIM_TIMEOUT.
-    queued_at = models.DateTimeField(_("queued"), default=timezone.now)
-    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
-    message_id = models.CharField(_("Message-ID"), max_length=200, blank=True)
 
     objects = DeliveryQuerySet.as_manager()
 

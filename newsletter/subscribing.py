@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 
 from notes.publication import SiteSettings
 
-from . import tokens
+from . import sequences, tokens
 from .models import Subscriber, WelcomeEmail, normalize_email
 from .tasks import send_email
 
@@ -87,6 +87,7 @@ def confirm(token: str) -> Subscriber | None:
         if subscriber is None:
             return None
         if subscriber.activate(double_opt_in=True):
+            sequences.start_free(subscriber)  # the welcome email below is its step 0
             transaction.on_commit(lambda: send_welcome(subscriber))
     return subscriber
 

@@ -7,8 +7,9 @@ the batches to send and this module queues them, so imports point one way (tasks
 from celery import shared_task
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
+from django.utils.dateparse import parse_datetime
 
-from . import delivery, dispatch
+from . import delivery, dispatch, sequences
 from .models import Issue
 
 
@@ -41,19 +42,46 @@ def requeue_stale_deliveries() -> int:
     return len(batches)
 
 
-# acks_late + reject_on_worker_lost: a batch lost with its worker is delivered again; the Delivery
+# acks_late + reject_on_worker_lost: a batch lost with its worker is delivered again; the ledger
 # rows' status makes that safe (sent rows are skipped, claimed rows wait for the claim timeout).
-@shared_task(
-    acks_late=True,
-    reject_on_worker_lost=True,
-    autoretry_for=(delivery.TransientSendError,),
-    retry_backoff=2,
-    retry_backoff_max=600,
-    retry_jitter=True,
-    max_retries=20,
-)
+BATCH_TASK = {
+    "acks_late": True,
+    "reject_on_worker_lost": True,
+    "autoretry_for": (delivery.TransientSendError,),
+    "retry_backoff": 2,
+    "retry_backoff_max": 600,
+    "retry_jitter": True,
+    "max_retries": 20,
+}
+
+
+@shared_task(**BATCH_TASK)
 def send_batch(issue_id: int, delivery_ids: list[int]) -> dict:
     return delivery.send_batch(issue_id, delivery_ids)
+
+
+def queue_steps(batches: list[sequences.StepBatch]) -> None:
+    """A `send_step_batch` task per batch, queued once the current transaction commits."""
+    for batch in batches:
+        transaction.on_commit(
+            lambda batch=batch: send_step_batch.delay(batch.step_id, batch.delivery_ids)
+        )
+
+
+@shared_task
+def send_due_steps(at: str | None = None) -> int:
+    """Beat, each minute: welcome sequence steps whose day has come, and stale ones, queued.
+
+    `at` (an ISO time, for tests and the bench) plays a later day; stale claims are always judged
+    by the real clock."""
+    batches = sequences.requeue_stale() + sequences.dispatch_due(parse_datetime(at) if at else None)
+    queue_steps(batches)
+    return len(batches)
+
+
+@shared_task(**BATCH_TASK)
+def send_step_batch(step_id: int, delivery_ids: list[int]) -> dict:
+    return sequences.send_batch(step_id, delivery_ids)
 
 
 @shared_task(

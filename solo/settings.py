@@ -142,6 +142,7 @@ CELERY_BEAT_SCHEDULE = {
         "task": "newsletter.tasks.requeue_stale_deliveries",
         "schedule": 60.0,
     },
+    "send-due-steps": {"task": "newsletter.tasks.send_due_steps", "schedule": 60.0},
     "reconcile-stripe": {"task": "billing.tasks.reconcile_stripe", "schedule": 7 * 24 * 3600.0},
     # The author's daily digest of new comments, when chosen in the admin (else it does nothing).
     "comments-digest": {"task": "comments.tasks.send_digest", "schedule": 24 * 3600.0},

@@ -1,6 +1,6 @@
 """The newsletter in the author's desk, one module per subject (each registers its admins)."""
 
-from . import engagement, issues, readers, topics
+from . import engagement, issues, readers, sequences, topics
 from .base import ReadOnlyAdmin
 
-__all__ = ["ReadOnlyAdmin", "engagement", "issues", "readers", "topics"]
+__all__ = ["ReadOnlyAdmin", "engagement", "issues", "readers", "sequences", "topics"]
