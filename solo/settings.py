@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "notes",
     "newsletter",
     "billing",
+    "analytics",
 ]
 
 MIDDLEWARE = [
