@@ -1,3 +1,6 @@
+import re
+from urllib.parse import parse_qs, urlsplit
+
 from django.conf import settings
 from django.db import models
 from django.db.models.functions import Lower
@@ -52,6 +55,9 @@ class Subscriber(models.Model):
         related_name="signups",
         verbose_name=_("signed up from"),
     )
+    # Where the reader came from to the page the form was on: its `utm_source`/`ref` (the form
+    # carries it), "" when unknown. The same spelling as the analytics' page-view sources.
+    signup_source = models.CharField(_("signed up via"), max_length=100, blank=True)
     # What the platform a reader was imported from said, kept as it came: platform, labels or
     # topics, paid and comped flags, Stripe customer id, consent (when and where they opted in).
     imported = models.JSONField(_("imported details"), default=dict, blank=True)
@@ -401,3 +407,27 @@ def note_from_slug(value) -> Note | None:
     if not isinstance(value, str) or not 0 < len(value) <= 200:
         return None
     return Note.objects.published().only("pk", "slug").filter(slug=value).first()
+
+
+_SOURCE = re.compile(r"[a-z0-9][a-z0-9._-]{0,99}")
+SOURCE_PARAMETERS = ("utm_source", "ref")
+
+
+def source_from(value) -> str:
+    """A `utm_source`/`ref` value as a source name (lower case, 100 characters), or ""."""
+    if not isinstance(value, str):
+        return ""
+    value = value.strip().lower()[:100]
+    return value if _SOURCE.fullmatch(value) else ""
+
+
+def landing_source(posted, referer: str) -> str:
+    """The source of a sign-up: the form's `source` field (the landing page's `utm_source`/`ref`),
+    else the same parameters in the address of the page that posted the form (its Referer)."""
+    if found := source_from(posted):
+        return found
+    query = parse_qs(urlsplit(referer or "").query)
+    for name in SOURCE_PARAMETERS:
+        if found := source_from((query.get(name) or [""])[0]):
+            return found
+    return ""
