@@ -21,8 +21,9 @@ from newsletter.exports import SafeWriter
 from newsletter.models import Subscriber
 from notes.models import Note
 
-from .dashboard import charts, traffic
+from .dashboard.charts import note_views_chart
 from .dashboard.figures import LIVE, NEVER_PAID, money
+from .dashboard.traffic import note_stats, source_group
 
 EXPORT_PERMISSION = "analytics.view_dailypageviews"
 
@@ -37,14 +38,14 @@ def note_analytics(request, pk, site):
         raise PermissionDenied
     note = get_object_or_404(Note.objects.only("pk", "title", "slug", "published_at"), pk=pk)
     now = timezone.now()
-    stats = traffic.note_stats(note, now, _main_currency(now))
+    stats = note_stats(note, now, _main_currency(now))
     context = {
         **site.each_context(request),
         "title": _("Statistics: %(title)s") % {"title": note.title},
         "note": note,
         "stats": stats,
         "mrr": money(stats["mrr"]),
-        "chart": charts.note_views_chart(stats),
+        "chart": note_views_chart(stats),
         "change_url": reverse("admin:notes_note_change", args=[note.pk]),
         "issue_urls": {
             row["pk"]: reverse("admin:newsletter_issue_change", args=[row["pk"]])
@@ -78,7 +79,7 @@ def _daily_rows():
         .iterator(chunk_size=5000)
     )
     for day, page, slug, source, views in rows:
-        yield [day.isoformat(), page, slug or "", source, traffic.source_group(source), views]
+        yield [day.isoformat(), page, slug or "", source, source_group(source), views]
 
 
 def _note_rows(currency: str):
@@ -116,7 +117,7 @@ def _note_rows(currency: str):
         "signups",
         "signups_paying_now",
         "paid_conversions",
-        f"mrr_{currency or 'none'}",
+        f"mrr_{(currency or 'none').lower()}",
     ]
     notes = Note.objects.published().order_by("published_at", "pk")
     for pk, slug, title, published in notes.values_list("pk", "slug", "title", "published_at"):

@@ -205,9 +205,7 @@ def traffic(days: int = WINDOWS[0], now=None, currency: str = "") -> dict:
         ((pk, b) for pk, b in notes.items() if pk is not None and (b.signups or b.paid)),
         key=lambda item: (-item[1].mrr, -item[1].paid, -item[1].signups),
     )[:TOP]
-    brought_rows = [
-        {"pk": pk, "title": titles.get(pk, ""), "brought": b} for pk, b in converting
-    ]
+    brought_rows = [{"pk": pk, "title": titles.get(pk, ""), "brought": b} for pk, b in converting]
 
     source_rows = []
     for source in set(by_source) | set(sources):
@@ -215,7 +213,12 @@ def traffic(days: int = WINDOWS[0], now=None, currency: str = "") -> dict:
         brought.views = by_source.get(source, 0)
         group = source_group(source)
         source_rows.append(
-            {"source": source or "", "group": group, "group_name": GROUPS[group], "brought": brought}
+            {
+                "source": source or "",
+                "group": group,
+                "group_name": GROUPS[group],
+                "brought": brought,
+            }
         )
     source_rows.sort(key=lambda r: (-r["brought"].views, -r["brought"].signups, r["source"]))
     groups = dict.fromkeys(GROUPS, 0)

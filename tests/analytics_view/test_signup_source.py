@@ -1,4 +1,4 @@
-"""A sign-up remembers where its reader landed from: the page's utm_source/ref, carried by the form."""
+"""A sign-up keeps where its reader landed from: the page's utm_source/ref, carried by the form."""
 
 import pytest
 
