@@ -238,7 +238,9 @@ def test_an_issue_shows_its_outcome_and_the_revenue_that_followed_a_click(admin_
         reverse("admin:newsletter_issue_change", args=[issue.pk])
     ).content.decode()
     panel = html[
-        html.index('id="issue-stats"') : html.index("</section>", html.index('id="issue-stats"'))
+        html.index('id="issue-outcome"') : html.index(
+            "</section>", html.index('id="issue-outcome"')
+        )
     ]
     for key, value in {
         "delivered": 6,
@@ -249,8 +251,8 @@ def test_an_issue_shows_its_outcome_and_the_revenue_that_followed_a_click(admin_
         "complained": 1,
         "paid-after-click": 1,
     }.items():
-        assert f'<dd id="issue-{key}">{value}</dd>' in panel, key
-    assert '<dd class="issue-revenue">5.00</dd>' in panel
+        assert f'<dd id="outcome-{key}">{value}</dd>' in panel, key
+    assert '<dd class="outcome-revenue">5.00</dd>' in panel
     assert "First payments (EUR)" in panel
 
 
