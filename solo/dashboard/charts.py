@@ -184,7 +184,6 @@ def traffic_chart(figures: dict):
             Series(_("Visitors"), "dash-bar--money", figures["visitors"]),
         ],
         label_every=max(days // 6, 1),
-        width=960,
     )
 
 
@@ -195,5 +194,4 @@ def note_views_chart(stats: dict):
         stats["labels"],
         [Series(_("Views"), "dash-bar--main", stats["views"])],
         label_every=max(len(stats["labels"]) // 6, 1),
-        width=960,
     )
