@@ -54,3 +54,17 @@ class DailyTotals(models.Model):
 
     def __str__(self):
         return f"{self.day}: {self.views}"
+
+
+class FlushedBatch(models.Model):
+    """A batch of Redis counters already added to the tables above (analytics/flush.py).
+
+    Written in the same transaction as the counts: a flush that dies after its commit but before
+    deleting the batch from Redis finds it here next time and deletes it without adding it twice.
+    """
+
+    key = models.CharField(max_length=100, unique=True)
+    flushed_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    def __str__(self):
+        return self.key

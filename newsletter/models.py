@@ -409,15 +409,17 @@ def note_from_slug(value) -> Note | None:
     return Note.objects.published().only("pk", "slug").filter(slug=value).first()
 
 
-_SOURCE = re.compile(r"[a-z0-9][a-z0-9._-]{0,99}")
+# The words page views accept as a source (analytics/counting.py), so a sign-up's source and
+# its page views' meet: short plain words only, never an address, name or token.
+_SOURCE = re.compile(r"[a-z0-9._-]{1,50}")
 SOURCE_PARAMETERS = ("utm_source", "ref")
 
 
 def source_from(value) -> str:
-    """A `utm_source`/`ref` value as a source name (lower case, 100 characters), or ""."""
+    """A `utm_source`/`ref` value as a source name (lower case), or "" for anything else."""
     if not isinstance(value, str):
         return ""
-    value = value.strip().lower()[:100]
+    value = value.strip().lower()
     return value if _SOURCE.fullmatch(value) else ""
 
 

@@ -11,6 +11,7 @@ from typing import Any
 
 from django.db import transaction
 from django.dispatch import Signal
+from django.utils.translation import gettext as _
 
 from .models import Click, Delivery, Subscriber
 
@@ -68,6 +69,11 @@ def export_data(subscriber: Subscriber) -> dict[str, Any]:
             {"issue": subject, "url": url, "clicked_at": iso(clicked_at)}
             for subject, url, clicked_at in clicks
         ],
+        # Counted per page and day only (analytics): there is nothing of this reader to list.
+        "page_views": _(
+            "Not linked to you: pages are counted per page and day, with no address, cookie or "
+            "identifier kept (see /privacy/)."
+        ),
     }
     for _receiver, sections in exporting.send(sender=Subscriber, subscriber=subscriber):
         data.update(sections)
