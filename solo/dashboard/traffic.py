@@ -15,6 +15,7 @@ from django.db.models import Count, Q, Sum
 from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
+from analytics.flush import FOLDED_SOURCE
 from analytics.models import DailyPageViews, DailyTotals
 from billing.access import paid_subscribers
 from billing.models import Subscription, monthly_amount
@@ -34,6 +35,7 @@ GROUPS = {
     "social": _("social"),
     "newsletter": _("newsletter"),
     "other": _("other"),
+    "folded": _("not kept"),  # days older than ANALYTICS_RAW_DAYS keep their views, not sources
 }
 _SEARCH = (
     "google.",
@@ -91,6 +93,8 @@ def source_group(source: str) -> str:
     source = (source or "").lower().removeprefix("www.")
     if not source:
         return "direct"
+    if source == FOLDED_SOURCE:
+        return "folded"
     for key, names in (("newsletter", _NEWSLETTER), ("search", _SEARCH), ("social", _SOCIAL)):
         for name in names:
             if name.endswith("."):  # google.com, google.fr, …
@@ -99,6 +103,13 @@ def source_group(source: str) -> str:
             elif source == name or source.endswith(f".{name}") or name in source.split("."):
                 return key
     return "other"
+
+
+def source_label(source: str) -> str:
+    """How a source reads in a table: its domain or word, or what an empty or folded one means."""
+    if source == FOLDED_SOURCE:
+        return _("(older days: sources not kept)")
+    return source or _("(direct or unknown)")
 
 
 def window(value) -> int:
@@ -215,6 +226,7 @@ def traffic(days: int = WINDOWS[0], now=None, currency: str = "") -> dict:
         source_rows.append(
             {
                 "source": source or "",
+                "label": source_label(source),
                 "group": group,
                 "group_name": GROUPS[group],
                 "brought": brought,
@@ -238,7 +250,11 @@ def traffic(days: int = WINDOWS[0], now=None, currency: str = "") -> dict:
         "top_notes": note_rows,
         "brought_notes": brought_rows,
         "top_sources": source_rows[: TOP + 5],
-        "groups": [(GROUPS[key], views) for key, views in groups.items()],
+        "groups": [
+            (GROUPS[key], views)
+            for key, views in groups.items()
+            if views or key != "folded"  # folded only once days that old are in the period
+        ],
         "currency": currency,
     }
 
@@ -292,7 +308,12 @@ def note_stats(note, now=None, currency: str = "") -> dict:
         "first_day": first,
         "total_views": total,
         "sources": [
-            {"source": source, "group": GROUPS[source_group(source)], "views": n}
+            {
+                "source": source,
+                "label": source_label(source),
+                "group": GROUPS[source_group(source)],
+                "views": n,
+            }
             for source, n in sources
         ],
         **signups,

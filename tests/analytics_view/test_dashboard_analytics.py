@@ -94,6 +94,7 @@ def test_sources_are_grouped_by_domain_and_keep_it():
     assert source_group("mail.google.com") == "newsletter"
     assert source_group("someblog.example") == "other"
     assert source_group("notgoogle.example") == "other"
+    assert source_group("*") == "folded"  # days past ANALYTICS_RAW_DAYS keep no source
 
 
 def test_the_dashboard_shows_views_visitors_top_notes_sources_and_what_they_brought(
@@ -134,10 +135,17 @@ def test_the_dashboard_shows_views_visitors_top_notes_sources_and_what_they_brou
     assert "Search: 300 · Social: 500 · Newsletter: 0" in html
     assert reverse("admin:analytics_note", args=[essay.pk]) in html
 
+    assert "Not kept" not in html
+
     # The 90-day view takes in the older rows; a period that is not offered falls back to 30.
+    _views(essay, 80, "*", 40)  # an old day, its sources folded away by the counting
     html = admin_client.get(reverse("admin:index") + "?days=90").content.decode()
     assert '<dd id="dash-views">8000</dd>' in html
     assert _cell_numbers(html, "dash-top-notes")[0] == ["How to", "9120", "2", "1", "5.00"]
+    assert ["(older days: sources not kept)", "not kept", "40", "0", "0", "0.00"] in (
+        _cell_numbers(html, "dash-top-sources")
+    )
+    assert "Not kept: 40" in html
     for bad in ("7", "abc", "-1", "9" * 40):
         page = admin_client.get(reverse("admin:index"), {"days": bad})
         assert page.status_code == 200
