@@ -52,6 +52,7 @@ def export_data(subscriber: Subscriber) -> dict[str, Any]:
             "unsubscribed_at": iso(subscriber.unsubscribed_at),
             "hard_bounces": subscriber.hard_bounces,
             "signed_up_from_note": subscriber.signup_note.slug if subscriber.signup_note else None,
+            "signed_up_via": subscriber.signup_source,
         },
         "account": None
         if user is None

@@ -2,6 +2,7 @@
 
 import pytest
 
+from newsletter import privacy
 from newsletter.models import Subscriber
 
 pytestmark = pytest.mark.django_db
@@ -19,6 +20,8 @@ def test_the_form_carries_the_landing_source_and_the_sign_up_keeps_it(client, ma
     )
     ada = Subscriber.objects.get(email="ada@example.com")
     assert (ada.signup_note, ada.signup_source) == (note, "hacker-news")
+    # What is kept about the reader is in their data export.
+    assert privacy.export_data(ada)["subscriber"]["signed_up_via"] == "hacker-news"
 
 
 def test_the_source_falls_back_to_the_posting_pages_address_and_refuses_junk(client):
