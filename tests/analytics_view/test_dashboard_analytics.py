@@ -158,6 +158,8 @@ def test_a_notes_statistics_page_is_one_click_from_the_note(admin_client, make_n
     change = admin_client.get(reverse("admin:notes_note_change", args=[note.pk])).content.decode()
     url = reverse("admin:analytics_note", args=[note.pk])
     assert f'<a href="{url}">Statistics</a>' in change
+    new = admin_client.get(reverse("admin:notes_note_add"))
+    assert new.status_code == 200 and "Statistics</a>" not in new.content.decode()
 
     _views(note, 0, "www.google.com", 30)
     _views(note, 2, "news.ycombinator.com", 70)
