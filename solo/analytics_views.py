@@ -4,6 +4,8 @@ Behind the admin's own sign-in (staff, and the authenticator code once set up), 
 Views stay thin: the figures are solo/dashboard/traffic.py's.
 """
 
+from datetime import timedelta
+
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q, Sum
 from django.http import StreamingHttpResponse
@@ -23,7 +25,7 @@ from notes.models import Note
 
 from .dashboard.charts import note_views_chart
 from .dashboard.figures import LIVE, NEVER_PAID, money
-from .dashboard.traffic import note_stats, source_group
+from .dashboard.traffic import note_stats, source_group, window
 
 EXPORT_PERMISSION = "analytics.view_dailypageviews"
 
@@ -71,10 +73,14 @@ def _csv(filename: str, rows) -> StreamingHttpResponse:
     return response
 
 
-def _daily_rows():
+def _daily_rows(days: int | None):
+    """Every daily row, or those of the last `days` days (the dashboard's period)."""
     yield ["day", "path", "note", "source", "source_group", "views"]
+    rows = DailyPageViews.objects.all()
+    if days:
+        rows = rows.filter(day__gt=timezone.localdate() - timedelta(days=days))
     rows = (
-        DailyPageViews.objects.order_by("day", "path", "source")
+        rows.order_by("day", "path", "source")
         .values_list("day", "path", "note__slug", "source", "views")
         .iterator(chunk_size=5000)
     )
@@ -140,7 +146,9 @@ def export(request, kind):
     if not request.user.has_perm(EXPORT_PERMISSION):
         raise PermissionDenied
     if kind == "daily":
-        return _csv("page-views-by-day.csv", _daily_rows())
+        days = request.GET.get("days")
+        days = window(days) if days else None  # a period not offered: the dashboard's default
+        return _csv("page-views-by-day.csv", _daily_rows(days))
     return _csv("notes-summary.csv", _note_rows(_main_currency(timezone.now())))
 
 

@@ -10,6 +10,7 @@ sign-up or checkout form was on (`Subscriber.signup_note`) and the source the re
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from functools import lru_cache
 
 from django.db.models import Count, Q, Sum
 from django.utils import formats, timezone
@@ -88,6 +89,7 @@ _NEWSLETTER = (
 )
 
 
+@lru_cache(maxsize=4096)  # an export asks again for the same few sources, row after row
 def source_group(source: str) -> str:
     """The group of a source: a domain is matched on itself and its parent domains."""
     source = (source or "").lower().removeprefix("www.")
@@ -285,6 +287,12 @@ def note_stats(note, now=None, currency: str = "") -> dict:
         .exclude(status__in=NEVER_PAID)
         .aggregate(
             paid=Count("subscriber", distinct=True),
+            # Readers who were free subscribers first (not created by the checkout itself).
+            upgrades=Count(
+                "subscriber",
+                distinct=True,
+                filter=~Q(subscriber__source=Subscriber.Source.CHECKOUT),
+            ),
             mrr=Sum(monthly_amount(), filter=Q(status__in=LIVE, currency__iexact=currency)),
         )
     )
@@ -318,6 +326,7 @@ def note_stats(note, now=None, currency: str = "") -> dict:
         ],
         **signups,
         "paid": upgrades["paid"],
+        "upgrades": upgrades["upgrades"],
         "mrr": upgrades["mrr"] or 0.0,
         "issues": issues,
         **clicks,

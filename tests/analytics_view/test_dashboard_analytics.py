@@ -38,12 +38,12 @@ def _views(note, days_ago, source, views, path=None):
     )
 
 
-def _reader(note=None, source="", days_ago=3, **fields):
+def _reader(note=None, signup_source="", days_ago=3, **fields):
     reader = Subscriber.objects.create(
         email=f"r{next(_serial)}@example.com",
         status="active",
         signup_note=note,
-        signup_source=source,
+        signup_source=signup_source,
         confirmed_at=timezone.now(),
         **fields,
     )
@@ -165,6 +165,10 @@ def test_a_notes_statistics_page_is_one_click_from_the_note(admin_client, make_n
     _views(note, 2, "news.ycombinator.com", 70)
     _views(other, 1, "t.co", 999)
     _pays(_reader(note, "news.ycombinator.com"))
+    _pays(_reader(note, source=Subscriber.Source.CHECKOUT), days_ago=40)  # paid at once, then left
+    Subscription.objects.filter(subscriber__source="checkout").update(
+        status="canceled", canceled_at=timezone.now()
+    )
     _reader(note)
     _reader(other)
     paying_reader = _reader(None)
@@ -183,9 +187,10 @@ def test_a_notes_statistics_page_is_one_click_from_the_note(admin_client, make_n
     html = page.content.decode()
     for key, value in {
         "views": 100,
-        "signups": 2,
-        "confirmed": 2,
-        "paid": 1,
+        "signups": 3,
+        "confirmed": 3,
+        "paid": 2,  # one still paying, one who paid at checkout and canceled
+        "upgrades": 1,  # the one who subscribed free first
         "paying": 1,
         "mrr": "5.00",
         "sent": 2,
@@ -281,12 +286,18 @@ def test_the_exports_are_formula_safe_csv_for_staff_with_the_permission(
     assert rows[0] == ["day", "path", "note", "source", "source_group", "views"]
     assert rows[1] == [day, note.get_absolute_url(), "tricky", "'=cmd", "other", "12"]
     assert rows[2][3:] == ["www.google.com", "search", "30"]
+    # The dashboard's link exports its period only; a period not offered is the default one.
+    _views(note, 45, "old.example", 5)
+    for query, expected in [("", 4), ("?days=30", 3), ("?days=90", 4), ("?days=oops", 3)]:
+        response = admin_client.get(reverse("admin:analytics_export_daily") + query)
+        assert response.status_code == 200
+        assert len(b"".join(response.streaming_content).decode().splitlines()) == expected, query
 
     response = admin_client.get(reverse("admin:analytics_export_notes"))
     rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
     assert rows[0][-1] == "mrr_eur"
     assert rows[1][:2] == ["tricky", "'=HYPERLINK(1)"]
-    assert rows[1][3:] == ["42", "1", "1", "1", "5.00"]
+    assert rows[1][3:] == ["47", "1", "1", "1", "5.00"]
 
     # Readers never get it; staff need the permission to view page views.
     assert client.get(reverse("admin:analytics_export_daily")).status_code == 302
