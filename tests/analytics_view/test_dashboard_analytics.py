@@ -152,7 +152,7 @@ def test_the_dashboard_shows_views_visitors_top_notes_sources_and_what_they_brou
         assert '<dd id="dash-views">3000</dd>' in page.content.decode()
 
 
-def test_a_notes_statistics_page_is_one_click_from_the_note(admin_client, make_note):
+def test_a_notes_statistics_page_is_one_click_from_the_note(admin_client, staff_client, make_note):
     note = make_note("The essay", slug="essay", published_at=timezone.now() - timedelta(days=4))
     other = make_note("Other", slug="other")
     change = admin_client.get(reverse("admin:notes_note_change", args=[note.pk])).content.decode()
@@ -208,6 +208,7 @@ def test_a_notes_statistics_page_is_one_click_from_the_note(admin_client, make_n
     chart = html[html.index('class="dash-svg"') :]
     assert re.findall(r'data-value="(\d+)"', chart) == ["0", "0", "70", "0", "30"]
     assert admin_client.get(reverse("admin:analytics_note", args=[999999])).status_code == 404
+    assert staff_client.get(url).status_code == 403  # staff who may not see notes
 
 
 def test_an_issue_shows_its_outcome_and_the_revenue_that_followed_a_click(admin_client, make_note):
