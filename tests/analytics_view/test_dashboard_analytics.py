@@ -12,6 +12,7 @@ from itertools import count
 
 import pytest
 from django.contrib.auth.models import Permission
+from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
@@ -306,3 +307,15 @@ def test_the_exports_are_formula_safe_csv_for_staff_with_the_permission(
     author = staff_client.get(reverse("admin:index")).wsgi_request.user
     author.user_permissions.add(Permission.objects.get(codename="view_dailypageviews"))
     assert staff_client.get(reverse("admin:analytics_export_notes")).status_code == 200
+
+
+def test_the_demo_gives_the_analytics_something_to_show(admin_client):
+    call_command("seed_demo", stdout=None)
+    call_command("seed_demo", stdout=None)  # made once, with the list
+    html = admin_client.get(reverse("admin:index") + "?days=90").content.decode()
+    assert int(re.search(r'id="dash-views">(\d+)<', html).group(1)) > 1000
+    notes = _cell_numbers(html, "dash-top-notes")
+    assert len(notes) == 4 and all(int(row[1]) > 0 for row in notes)
+    assert sum(int(row[2]) for row in notes) > 0  # sign-ups credited to notes
+    sources = [row[0] for row in _cell_numbers(html, "dash-top-sources")]
+    assert sources[:2] == ["(direct or unknown)", "google.com"]
