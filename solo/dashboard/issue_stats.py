@@ -47,7 +47,10 @@ def issue_stats(issue: Issue) -> dict:
         clicked_at__gt=OuterRef("stripe_created") - ATTRIBUTION,
     )
     revenue = (
-        Subscription.objects.filter(Exists(clicked_before))
+        # Only subscriptions after the send can follow one of its clicks: the rest are skipped
+        # before the per-row check.
+        Subscription.objects.filter(stripe_created__gte=issue.started_at)
+        .filter(Exists(clicked_before))
         .exclude(status__in=NEVER_PAID)
         .order_by()
         .values_list("currency")

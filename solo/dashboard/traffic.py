@@ -246,7 +246,8 @@ def traffic(days: int = WINDOWS[0], now=None, currency: str = "") -> dict:
         "views": views,
         "visitors": visitors,
         "total_views": sum(views),
-        "visitors_per_day": round(sum(visitors) / days),
+        # Over the days counted: a site that began counting last week is not averaged with zeros.
+        "visitors_per_day": round(sum(visitors) / max(len(per_day), 1)),
         "feed_fetches": sum(row[2] for row in per_day.values()),
         "bots": sum(row[3] for row in per_day.values()),
         "top_notes": note_rows,

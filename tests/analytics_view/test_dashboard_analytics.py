@@ -142,6 +142,7 @@ def test_the_dashboard_shows_views_visitors_top_notes_sources_and_what_they_brou
     _views(essay, 80, "*", 40)  # an old day, its sources folded away by the counting
     html = admin_client.get(reverse("admin:index") + "?days=90").content.decode()
     assert '<dd id="dash-views">8000</dd>' in html
+    assert '<dd id="dash-visitors">68</dd>' in html  # (30 × 40 + 900) / 31 days counted
     assert _cell_numbers(html, "dash-top-notes")[0] == ["How to", "9120", "2", "1", "5.00"]
     assert ["(older days: sources not kept)", "not kept", "40", "0", "0", "0.00"] in (
         _cell_numbers(html, "dash-top-sources")
