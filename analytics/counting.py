@@ -128,6 +128,7 @@ class _Counter:
     def _reset(self):
         self.pid = os.getpid()
         self.connection = None
+        self.url = None
         self.entries: list[tuple[date, str, bytes | None]] = []  # (day, hash field, digest)
         self.timer = None
 
@@ -156,7 +157,8 @@ class _Counter:
         entries, self.entries = self.entries, []
         if not entries:
             return
-        if self.connection is None:
+        if self.connection is None or self.url != settings.REDIS_URL:
+            self.url = settings.REDIS_URL
             pool = redis.ConnectionPool.from_url(
                 settings.REDIS_URL, socket_timeout=1, socket_connect_timeout=1
             )
@@ -176,7 +178,8 @@ class _Counter:
             if self.pid != os.getpid():
                 self._reset()
             self._send()
-            if self.connection is None:
+            if self.connection is None or self.url != settings.REDIS_URL:
+                self.connection = None  # nothing sent to the Redis counts now go to
                 return
             try:
                 self.connection.send_command("CLIENT", "REPLY", "ON")
