@@ -12,12 +12,17 @@ whether two hashes came from one reader. The views hash is moved into PostgreSQL
 (analytics/flush.py). What is counted and what is not is decided by `classify`.
 """
 
+import atexit
 import hashlib
 import logging
+import os
 import re
 import secrets
+import threading
+import time
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, timedelta
+from datetime import time as midnight_time
 from functools import cache, lru_cache
 from urllib.parse import parse_qsl, urlsplit
 
@@ -95,17 +100,111 @@ def redis_client() -> redis.Redis:
     return _client(settings.REDIS_URL)
 
 
+def _pack(*args: bytes | str | int) -> bytes:
+    """One command in Redis's protocol (RESP)."""
+    parts = [arg if isinstance(arg, bytes) else str(arg).encode() for arg in args]
+    return b"*%d\r\n" % len(parts) + b"".join(b"$%d\r\n%s\r\n" % (len(a), a) for a in parts)
+
+
+class _Counter:
+    """This process's counts on their way to Redis: buffered, then sent with no reply awaited.
+
+    A reply would cost a round trip and redis-py's parsing, and even a lone write costs a system
+    call that, over loopback, runs Redis's side of the socket too: 0.1-0.2 ms of a 0.3-0.4 ms
+    page-cache hit under load (bench/inprocess.py). So hits are hashed at once, kept here for at
+    most BUFFER_SECONDS or BUFFER_HITS, then written in one go on a connection that asked Redis
+    for no replies (CLIENT REPLY OFF); commands on one connection still run in order. Lost: what
+    a killed worker held (at most a second of its views), and what was sent just before Redis
+    went away (the next write fails and reconnects).
+    """
+
+    BUFFER_HITS = 50
+    BUFFER_SECONDS = 1.0
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self._reset()
+
+    def _reset(self):
+        self.pid = os.getpid()
+        self.connection = None
+        self.url = None
+        self.entries: list[tuple[date, str, bytes | None]] = []  # (day, hash field, digest)
+        self.timer = None
+
+    def add(self, entries) -> None:
+        with self.lock:
+            if self.pid != os.getpid():  # a forked worker: the parent sends its own
+                self._reset()
+            self.entries.extend(entries)
+            if len(self.entries) >= self.BUFFER_HITS:
+                self._send()
+            elif self.timer is None:
+                self.timer = threading.Timer(self.BUFFER_SECONDS, self._send_later)
+                self.timer.daemon = True
+                self.timer.start()
+
+    def _send_later(self) -> None:
+        try:
+            with self.lock:
+                self.timer = None
+                if self.pid == os.getpid():
+                    self._send()
+        except Exception as error:  # nobody to tell but the log
+            logger.warning("page views not counted: %s", type(error).__name__)
+
+    def _send(self) -> None:
+        entries, self.entries = self.entries, []
+        if not entries:
+            return
+        if self.connection is None or self.url != settings.REDIS_URL:
+            self.url = settings.REDIS_URL
+            pool = redis.ConnectionPool.from_url(
+                settings.REDIS_URL, socket_timeout=1, socket_connect_timeout=1
+            )
+            connection = pool.make_connection()
+            connection.connect()  # AUTH, SELECT as the URL says, with their replies read
+            connection.send_command("CLIENT", "REPLY", "OFF")
+            self.connection = connection
+        try:
+            self.connection.send_packed_command([_packed(entries)], check_health=False)
+        except BaseException:
+            self.connection = None  # redis-py would reconnect with replies on
+            raise
+
+    def settle(self) -> None:
+        """Sends what is buffered and returns once Redis has run it (a reply comes after it)."""
+        with self.lock:
+            if self.pid != os.getpid():
+                self._reset()
+            self._send()
+            if self.connection is None or self.url != settings.REDIS_URL:
+                self.connection = None  # nothing sent to the Redis counts now go to
+                return
+            try:
+                self.connection.send_command("CLIENT", "REPLY", "ON")
+                self.connection.read_response()
+                self.connection.send_command("CLIENT", "REPLY", "OFF")
+            except BaseException:
+                self.connection = None
+                raise
+
+
+_counter = _Counter()
+settle = _counter.settle
+atexit.register(lambda: _counter._send_later())  # a worker that stops sends what it holds
+
 _salts: dict[date, bytes] = {}
 
 
-def _salt(client: redis.Redis, day: date) -> bytes:
+def _salt(day: date) -> bytes:
     """The day's random salt, made by whichever process needs it first (SET NX).
 
     Kept in this process's memory for the day: two round trips once a day, none per view.
     """
     salt = _salts.get(day)
     if salt is None:
-        key = salt_key(day)
+        key, client = salt_key(day), redis_client()
         client.set(key, secrets.token_bytes(32), nx=True, ex=DAY_KEYS_TTL)
         salt = client.get(key)
         _salts.clear()  # only today's
@@ -113,29 +212,52 @@ def _salt(client: redis.Redis, day: date) -> bytes:
     return salt
 
 
-def count(hits: list[Hit], day: date | None = None, client: redis.Redis | None = None) -> None:
-    """Adds these hits to `day`'s counters (today's by default) in one pipelined round trip."""
-    if not hits:
-        return
-    day = day or timezone.localdate()
-    client = client or redis_client()
-    views, visitors = views_key(day), visitors_key(day)
-    salt = None
-    pipe = client.pipeline(transaction=False)
-    for hit in hits:
-        if hit.kind == "view":
-            pipe.hincrby(views, f"{hit.path}|{hit.source}", 1)
-            salt = salt or _salt(client, day)
-            # Keyed BLAKE2b: without the day's salt the sketch's hashes mean nothing.
-            digest = hashlib.blake2b(hit.visitor, key=salt, digest_size=16).digest()
-            pipe.pfadd(visitors, digest)
-        else:
-            pipe.hincrby(views, BOTS_FIELD if hit.kind == "bot" else FEEDS_FIELD, 1)
-    if salt is not None:
-        pipe.expire(visitors, DAY_KEYS_TTL)
+def _entry(hit: Hit, day: date) -> tuple[date, str, bytes | None]:
+    if hit.kind == "view":
+        # Keyed BLAKE2b, at once: only the hash waits in memory, and without the day's salt it
+        # means nothing.
+        digest = hashlib.blake2b(hit.visitor, key=_salt(day), digest_size=16).digest()
+        return day, f"{hit.path}|{hit.source}", digest
+    return day, BOTS_FIELD if hit.kind == "bot" else FEEDS_FIELD, None
+
+
+def _packed(entries) -> bytes:
+    """The Redis commands that count these entries, in one piece."""
+    packed, digests = [], {}
+    for day, field, digest in entries:
+        packed.append(_pack("HINCRBY", views_key(day), field, 1))
+        if digest is not None:
+            digests.setdefault(day, []).append(digest)
+    for day, day_digests in digests.items():
+        packed.append(_pack("PFADD", visitors_key(day), *day_digests))
+        packed.append(_pack("EXPIRE", visitors_key(day), DAY_KEYS_TTL))
         # Put back if Redis lost it (a restart): every process keeps hashing with the same salt.
-        pipe.set(salt_key(day), salt, nx=True, ex=DAY_KEYS_TTL)
-    pipe.execute()
+        salt = _salts.get(day)
+        if salt:
+            packed.append(_pack("SET", salt_key(day), salt, "NX", "EX", DAY_KEYS_TTL))
+    return b"".join(packed)
+
+
+_today: tuple[date, float] = (date.min, 0.0)  # the day, and when it ends (a timestamp)
+
+
+def today() -> date:
+    """timezone.localdate(), re-computed only when the day ends: 0.1 µs instead of 4 µs."""
+    global _today
+    day, ends = _today
+    if time.time() >= ends:
+        now = timezone.localtime()
+        day = now.date()
+        end = datetime.combine(day + timedelta(days=1), midnight_time.min, tzinfo=now.tzinfo)
+        _today = (day, end.timestamp())
+    return day
+
+
+def count(hits: list[Hit], day: date | None = None) -> None:
+    """Adds these hits to `day`'s counters (today's by default), through this process's buffer."""
+    if hits:
+        day = day or today()
+        _counter.add([_entry(hit, day) for hit in hits])
 
 
 def count_safely(hits: list[Hit]) -> None:
@@ -144,6 +266,8 @@ def count_safely(hits: list[Hit]) -> None:
         count(hits)
     except redis.RedisError as error:
         logger.warning("page view not counted, Redis unavailable: %s", type(error).__name__)
+    except Exception:  # a bug here must show in the logs, never as a 500 on a reader's page
+        logger.exception("page view not counted")
 
 
 # --- What is counted -----------------------------------------------------------------------

@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from notes.models import Note
 
-from .counting import BOTS_FIELD, FEEDS_FIELD, PREFIX, redis_client, visitors_key
+from .counting import BOTS_FIELD, FEEDS_FIELD, PREFIX, redis_client, settle, visitors_key
 from .models import DailyPageViews, DailyTotals, FlushedBatch
 
 BATCH_PREFIX = f"{PREFIX}batch:"
@@ -34,6 +34,7 @@ def _batch_day(key: str) -> date:
 def flush(client=None) -> int:
     """Moves every day's counters into the tables; returns the number of views added."""
     client = client or redis_client()
+    settle()  # what this process counted is in Redis (a no-op where nothing was counted)
     for key in client.scan_iter(match=f"{PREFIX}views:*"):
         day = key.decode().removeprefix(f"{PREFIX}views:")
         try:

@@ -15,7 +15,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from analytics import flush
-from analytics.counting import Hit, count, redis_client, source_of
+from analytics.counting import Hit, count, redis_client, settle, source_of
 from analytics.models import DailyPageViews, DailyTotals, FlushedBatch
 
 pytestmark = [pytest.mark.redis, pytest.mark.django_db]
@@ -109,6 +109,7 @@ def test_nothing_that_identifies_a_reader_is_kept(make_note):
     for _ in range(2):
         reader(agent, address).get(url, HTTP_REFERER="https://news.example.org/item?id=1")
     client = redis_client()
+    settle()
     stored_in_redis = b"".join(
         key + (client.dump(key) or b"") for key in client.scan_iter(match="analytics:*")
     )
@@ -174,7 +175,7 @@ def test_a_hundred_thousand_views_over_thirty_days_count_exactly(make_note):
             expected[(day, path, source)] += 1
         rng.shuffle(hits)
         for start in range(0, len(hits), 2_000):
-            count(hits[start : start + 2_000], day=day, client=client)
+            count(hits[start : start + 2_000], day=day)
             if start % 6_000 == 0:  # flushes land in the middle of days too
                 flush.flush(client)
         total += n_views
@@ -207,13 +208,15 @@ def test_a_batch_is_added_once_whenever_the_flush_dies(make_note):
     """The flush renames a day's hash to a batch, commits it with its key, then deletes it."""
     client = redis_client()
     day = date(2026, 3, 1)
-    count([Hit("view", "/", "", b"a")] * 3, day=day, client=client)
+    count([Hit("view", "/", "", b"a")] * 3, day=day)
+    settle()  # Redis has run what was sent (counting awaits no reply)
     batch = "analytics:batch:2026-03-01:died-before-commit"
     client.rename("analytics:views:2026-03-01", batch)
     flush.flush(client)  # the next flush finds the batch left in Redis
     assert DailyTotals.objects.get(day=day).views == 3
 
-    count([Hit("view", "/", "", b"a")] * 2, day=day, client=client)
+    count([Hit("view", "/", "", b"a")] * 2, day=day)
+    settle()
     batch = "analytics:batch:2026-03-01:died-after-commit"
     client.rename("analytics:views:2026-03-01", batch)
     assert flush._apply(client, batch) == 2  # committed; then the process died: key still there
@@ -229,7 +232,7 @@ def test_the_flush_runs_the_same_queries_for_ten_or_five_hundred_pages(make_note
     counted = []
     for n_paths in (10, 500):
         day = date(2026, 4, 1) + timedelta(days=n_paths)
-        count([Hit("view", f"/notes/n-{i}/", "", b"x") for i in range(n_paths)], day, client)
+        count([Hit("view", f"/notes/n-{i}/", "", b"x") for i in range(n_paths)], day)
         with CaptureQueriesContext(connection) as queries:
             flush.flush(client)
         counted.append(len(queries))
