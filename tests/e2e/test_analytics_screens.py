@@ -22,7 +22,7 @@ from .conftest import AXE, serious
 
 SOURCES = [
     ("", 0.35),
-    ("www.google.com", 0.25),
+    ("google.com", 0.25),
     ("news.ycombinator.com", 0.15),
     ("newsletter", 0.12),
     ("mastodon.social", 0.08),
