@@ -361,7 +361,8 @@ def counting_cost(args) -> None:
         ratio = statistics.median(r["counted"]["rps"] / r["not counted"]["rps"] for r in rounds)
         print(
             f"\ncounting costs {1 - ratio:.1%} of a warm hit's throughput (median of "
-            f"{args.rounds} rounds); {counted:,} views counted for {requests:,} requests"
+            f"{args.rounds} rounds); {counted:,} views counted for {requests:,} requests "
+            "(wrk leaves up to 8 per run unreported)"
         )
     finally:
         for proc in servers.values():

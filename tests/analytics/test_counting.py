@@ -17,6 +17,10 @@ from django.test.utils import CaptureQueriesContext
 from analytics import flush
 from analytics.counting import Hit, count, redis_client, settle, source_of
 from analytics.models import DailyPageViews, DailyTotals, FlushedBatch
+from analytics.tasks import flush_page_views, fold_old_page_views
+from billing.models import PrivateFeed
+from newsletter.models import Subscriber
+from tests.billing.readers import make_reader
 
 pytestmark = [pytest.mark.redis, pytest.mark.django_db]
 
@@ -269,3 +273,34 @@ def test_old_days_keep_their_views_per_page_not_their_sources(settings, make_not
         (recent, "/", "", None, 7),
     }
     assert [t.views for t in DailyTotals.objects.order_by("day")] == [17, 17]  # kept for good
+
+
+def test_a_private_feed_counts_as_a_fetch_and_its_secret_address_is_kept_nowhere(
+    django_user_model,
+):
+    user = make_reader("paid", django_user_model)
+    feed, _ = PrivateFeed.objects.get_or_create(subscriber=Subscriber.objects.get(user=user))
+    assert reader().get(f"/feed/private/{feed.token}/").status_code == 200
+    settle()
+    client = redis_client()
+    in_redis = b"".join(
+        key + (client.dump(key) or b"") for key in client.scan_iter(match="analytics:*")
+    )
+    assert feed.token.encode() not in in_redis
+
+    flush_page_views.delay()  # the beat's task (eager in tests)
+    assert not DailyPageViews.objects.exists()
+    totals = DailyTotals.objects.get()
+    assert (totals.views, totals.feed_fetches) == (0, 1)
+
+
+def test_the_beat_runs_the_flush_every_minute_and_the_fold_daily(settings):
+    schedule = {
+        entry["task"]: entry["schedule"] for entry in settings.CELERY_BEAT_SCHEDULE.values()
+    }
+    assert schedule["analytics.tasks.flush_page_views"] == 60.0
+    assert schedule["analytics.tasks.fold_old_page_views"] == 24 * 3600.0
+    settings.ANALYTICS_RAW_DAYS = 0
+    flush.add_page_views(date(2020, 1, 1), [("/", "google.com", None, 2)])
+    fold_old_page_views.delay()
+    assert views() == {("/", "*"): 2}
