@@ -14,6 +14,14 @@ The same nginx also stands in for a CDN: a caching proxy in front of gunicorn (`
 keeping what the app's Cache-Control allows, passing session cookies through). The note and home
 pages through it are measured in the same rounds, as ratios of nginx serving their saved HTML;
 then a note is edited through the admin and the proxy is watched until it shows the change.
+
+    .venv/bin/python bench/pages.py --counting [--duration 10] [--rounds 5]
+
+measures only what counting page views costs (analytics): two gunicorns on the same data, one
+with ANALYTICS_ENABLED on and one off, serve warm cache hits of the note page to wrk (with a
+browser's User-Agent, so every request is counted as a view), one after the other in rounds;
+the median of the rounds' throughput ratios is printed, and the views counted are checked.
+Needs only `wrk` (no nginx).
 """
 
 import argparse
@@ -108,26 +116,26 @@ def get(url: str) -> tuple[int, bytes]:
         return response.status, response.read()
 
 
-def start_gunicorn(workers: int) -> subprocess.Popen:
+def start_gunicorn(workers: int, port: int = PORT, **extra_env) -> subprocess.Popen:
     proc = subprocess.Popen(
         [
             PY,
             "-m",
             "gunicorn",
             "solo.wsgi",
-            f"--bind=127.0.0.1:{PORT}",
+            f"--bind=127.0.0.1:{port}",
             f"--workers={workers}",
             "--worker-class=sync",
             "--preload",
             "--log-level=warning",
         ],
-        env=env(),
+        env={**env(), **extra_env},
         cwd=ROOT,
         start_new_session=True,
     )
     for _ in range(100):
         try:
-            if get(f"{BASE}/healthz")[0] == 200:
+            if get(f"http://127.0.0.1:{port}/healthz")[0] == 200:
                 return proc
         except OSError:
             time.sleep(0.2)
@@ -183,8 +191,13 @@ def _ms(text: str) -> float:
     return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
 
 
+# A browser's: a request without one is a bot to analytics/counting.py, counted apart.
+BROWSER = "Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0"
+
+
 def wrk(url: str, connections: int, duration: int, bust_cache: bool = False) -> dict:
     cmd = ["wrk", f"-t{min(2, connections)}", f"-c{connections}", f"-d{duration}s", "--latency"]
+    cmd += ["-H", f"User-Agent: {BROWSER}"]
     if bust_cache:
         script = VAR / "bust.lua"
         script.write_text(CACHE_BUSTER)
@@ -193,6 +206,7 @@ def wrk(url: str, connections: int, duration: int, bust_cache: bool = False) -> 
     latency = dict(re.findall(r"^\s+(50|99)%\s+(\S+)\s*$", out, re.M))  # "1.03s " has a space
     errors = WRK_NON2XX.search(out)
     return {
+        "requests": int(re.search(r"(\d+) requests in", out).group(1)),
         "rps": float(WRK_RPS.search(out).group(1)),
         "p50": _ms(latency["50"]),
         "p99": _ms(latency["99"]),
@@ -309,6 +323,54 @@ def edit_seen_through_proxy(note_path: str) -> float:
 FIND_NOTE = "from notes.models import Note; print(Note.objects.get(slug="
 
 
+def counting_cost(args) -> None:
+    """Warm cache hits of the note page with page views counted and not, in rounds."""
+    import redis
+
+    print(f"preparing PostgreSQL database {BENCH_DB} …", flush=True)
+    prepare_database()
+    data = load(args.notes, args.tags, 0)
+    flush_cache()
+    off_port = PORT + 3
+    servers = {
+        "counted": start_gunicorn(args.workers, PORT, ANALYTICS_ENABLED="true"),
+        "not counted": start_gunicorn(args.workers, off_port, ANALYTICS_ENABLED="false"),
+    }
+    urls = {
+        "counted": BASE + data["note_path"],
+        "not counted": f"http://127.0.0.1:{off_port}{data['note_path']}",
+    }
+    try:
+        for url in urls.values():
+            get(url)  # the page cache is shared: one render, then hits only
+        rounds = []
+        print(f"warm hits of {data['note_path']}, 8 connections, {args.duration} s each:")
+        for n in range(args.rounds):
+            results = {name: wrk(url, 8, args.duration) for name, url in urls.items()}
+            for name, result in results.items():
+                print(row(f"round {n + 1}: {name}", result), flush=True)
+            rounds.append(results)
+        time.sleep(2)  # each worker sends what it holds within a second
+        client = redis.Redis.from_url(REDIS)
+        counted = sum(
+            int(value)
+            for key in client.scan_iter(match="analytics:views:*")
+            for value in client.hvals(key)
+        )
+        requests = sum(r["counted"]["requests"] for r in rounds)
+        ratio = statistics.median(r["counted"]["rps"] / r["not counted"]["rps"] for r in rounds)
+        print(
+            f"\ncounting costs {1 - ratio:.1%} of a warm hit's throughput (median of "
+            f"{args.rounds} rounds); {counted:,} views counted for {requests:,} requests "
+            "(wrk leaves up to 8 per run unreported)"
+        )
+    finally:
+        for proc in servers.values():
+            if proc.poll() is None:
+                os.killpg(proc.pid, signal.SIGTERM)
+                proc.wait(10)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--duration", type=int, default=10, help="seconds per wrk run")
@@ -318,7 +380,11 @@ def main():
     parser.add_argument("--notes", type=int, default=1000)
     parser.add_argument("--tags", type=int, default=200)
     parser.add_argument("--subscribers", type=int, default=100_000)
+    parser.add_argument("--counting", action="store_true", help="only the cost of counting views")
     args = parser.parse_args()
+    if args.counting:
+        VAR.mkdir(parents=True, exist_ok=True)
+        return counting_cost(args)
     for tool in ("wrk", "nginx"):
         if not shutil.which(tool):
             raise SystemExit(f"{tool} is missing: apt-get install wrk nginx-light")

@@ -1,3 +1,6 @@
+import re
+from urllib.parse import parse_qs, urlsplit
+
 from django.conf import settings
 from django.db import models
 from django.db.models.functions import Lower
@@ -61,6 +64,9 @@ class Subscriber(models.Model):
         related_name="signups",
         verbose_name=_("signed up from"),
     )
+    # Where the reader came from to the page the form was on: its `utm_source`/`ref` (the form
+    # carries it), "" when unknown. The same spelling as the analytics' page-view sources.
+    signup_source = models.CharField(_("signed up via"), max_length=100, blank=True)
     # What the platform a reader was imported from said, kept as it came: platform, labels or
     # topics, paid and comped flags, Stripe customer id, consent (when and where they opted in).
     imported = models.JSONField(_("imported details"), default=dict, blank=True)
@@ -447,3 +453,29 @@ class Topic(models.Model):
 
     def __str__(self):
         return self.name
+
+
+# The words page views accept as a source (analytics/counting.py), so a sign-up's source and
+# its page views' meet: short plain words only, never an address, name or token.
+_SOURCE = re.compile(r"[a-z0-9._-]{1,50}")
+SOURCE_PARAMETERS = ("utm_source", "ref")
+
+
+def source_from(value) -> str:
+    """A `utm_source`/`ref` value as a source name (lower case), or "" for anything else."""
+    if not isinstance(value, str):
+        return ""
+    value = value.strip().lower()
+    return value if _SOURCE.fullmatch(value) else ""
+
+
+def landing_source(posted, referer: str) -> str:
+    """The source of a sign-up: the form's `source` field (the landing page's `utm_source`/`ref`),
+    else the same parameters in the address of the page that posted the form (its Referer)."""
+    if found := source_from(posted):
+        return found
+    query = parse_qs(urlsplit(referer or "").query)
+    for name in SOURCE_PARAMETERS:
+        if found := source_from((query.get(name) or [""])[0]):
+            return found
+    return ""

@@ -11,6 +11,7 @@ from typing import Any
 
 from django.db import transaction
 from django.dispatch import Signal
+from django.utils.translation import gettext as _
 
 from .models import Click, Delivery, Subscriber
 
@@ -51,6 +52,7 @@ def export_data(subscriber: Subscriber) -> dict[str, Any]:
             "unsubscribed_at": iso(subscriber.unsubscribed_at),
             "hard_bounces": subscriber.hard_bounces,
             "signed_up_from_note": subscriber.signup_note.slug if subscriber.signup_note else None,
+            "signed_up_via": subscriber.signup_source,
         },
         "account": None
         if user is None
@@ -68,6 +70,11 @@ def export_data(subscriber: Subscriber) -> dict[str, Any]:
             {"issue": subject, "url": url, "clicked_at": iso(clicked_at)}
             for subject, url, clicked_at in clicks
         ],
+        # Counted per page and day only (analytics): there is nothing of this reader to list.
+        "page_views": _(
+            "Not linked to you: pages are counted per page and day, with no address, cookie or "
+            "identifier kept (see /privacy/)."
+        ),
     }
     for _receiver, sections in exporting.send(sender=Subscriber, subscriber=subscriber):
         data.update(sections)

@@ -28,10 +28,13 @@ def unsubscribe_url(subscriber_id: int) -> str:
 CONFIRMATION_INTERVAL = 15 * 60  # seconds
 
 
-def request_subscription(email: str, name: str = "", language: str = "", note=None) -> None:
+def request_subscription(
+    email: str, name: str = "", language: str = "", note=None, source: str = ""
+) -> None:
     """Start double opt-in. Says nothing about whether the address was known (no enumeration).
 
-    `note`: the note whose page the form was on, recorded on a new subscriber only.
+    `note`, `source`: the note whose page the form was on and where its reader came from,
+    recorded on a new subscriber only.
     """
     email = normalize_email(email)
     language = language or translation.get_language() or settings.LANGUAGE_CODE
@@ -46,6 +49,7 @@ def request_subscription(email: str, name: str = "", language: str = "", note=No
                         language=language,
                         source=Subscriber.Source.FORM,
                         signup_note=note,
+                        signup_source=source,
                     )
             except IntegrityError:  # the same address, submitted twice at once
                 return

@@ -8,7 +8,7 @@ from notes.origin import same_origin_required
 from . import clicks, subscribing, topics
 from .forms import SubscribeForm
 from .limits import over_limit
-from .models import Topic, note_from_slug
+from .models import Topic, landing_source, note_from_slug
 
 
 @same_origin_required
@@ -22,11 +22,13 @@ def subscribe(request):
     if not form.is_valid():
         return _subscribe_page(request, form, status=400)
     if not form.is_bot():
-        # A form on a note's page names the note (`from`): credited with the sign-up.
+        # A form on a note's page names the note (`from`): credited with the sign-up, like the
+        # source the reader landed from (`source`, or utm_source/ref in the page's address).
         subscribing.request_subscription(
             form.cleaned_data["email"],
             form.cleaned_data["name"],
             note=note_from_slug(request.POST.get("from")),
+            source=landing_source(request.POST.get("source"), request.headers.get("Referer", "")),
         )
         topics.choose_at_signup(form.cleaned_data["email"], form.cleaned_data["topics"])
     return render(request, "newsletter/check_inbox.html")

@@ -8,7 +8,7 @@ from django.shortcuts import redirect
 from django.utils.translation import gettext_lazy as _
 from django_otp import devices_for_user, user_has_device
 
-from . import dashboard, moving_views
+from . import analytics_views, dashboard, moving_views
 from .dashboard import setup
 
 # The admin index and sidebar grouped by what the author does, technical models last under "System".
@@ -76,8 +76,9 @@ class SoloAdminSite(admin.AdminSite):
     login_template = "admin/solo_login.html"
 
     def get_urls(self):
-        """Moving in and out: import notes and subscribers, export everything (one zip)."""
-        return moving_views.urls(self) + super().get_urls()
+        """Moving in and out (import notes and subscribers, export everything as one zip) and the
+        analytics pages (a note's statistics, the CSV exports)."""
+        return moving_views.urls(self) + analytics_views.urls(self) + super().get_urls()
 
     def has_permission(self, request):
         """Staff signed in with their password, plus a current code once they have set up an
@@ -114,7 +115,7 @@ class SoloAdminSite(admin.AdminSite):
             return self._send_test_email(request)
         extra_context = {
             **(extra_context or {}),
-            "dashboard": dashboard.dashboard(),
+            "dashboard": dashboard.dashboard(days=request.GET.get("days")),
             "test_email_form": setup.SendTestEmailForm.for_author(request.user),
         }
         return super().index(request, extra_context=extra_context)

@@ -7,7 +7,7 @@ class SoloConfig(AppConfig):
     name = "solo"
 
     def ready(self):
-        from . import authenticator_admin  # noqa: F401  (after every app's admin module)
+        from . import authenticator_admin, issue_stats_admin  # noqa: F401  (after every app's admin)
 
 
 class SoloAdminConfig(admin_apps.AdminConfig):

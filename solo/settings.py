@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "newsletter",
     "billing",
     "comments",
+    "analytics",
 ]
 
 MIDDLEWARE = [
@@ -60,6 +61,8 @@ MIDDLEWARE = [
     "solo.request_guard.RefuseNulMiddleware",  # a NUL would reach PostgreSQL: 400 before anything
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "notes.legacy.LegacyPathMiddleware",  # an imported blog's old addresses, on a 404 only
+    # Counts reader page views (analytics), cache hits included: outside the page cache.
+    "analytics.middleware.PageViewMiddleware",
     # Before sessions/auth/CSRF: anonymous readers' cached pages cost one cache round trip.
     "notes.caching.AnonymousPageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -146,6 +149,10 @@ CELERY_BEAT_SCHEDULE = {
     "reconcile-stripe": {"task": "billing.tasks.reconcile_stripe", "schedule": 7 * 24 * 3600.0},
     # The author's daily digest of new comments, when chosen in the admin (else it does nothing).
     "comments-digest": {"task": "comments.tasks.send_digest", "schedule": 24 * 3600.0},
+    # analytics: page views counted in Redis move into PostgreSQL every minute; once a day, the
+    # sources of days older than ANALYTICS_RAW_DAYS are folded away.
+    "flush-page-views": {"task": "analytics.tasks.flush_page_views", "schedule": 60.0},
+    "fold-old-page-views": {"task": "analytics.tasks.fold_old_page_views", "schedule": 24 * 3600.0},
 }
 
 # --- Email ------------------------------------------------------------------------------------
@@ -235,6 +242,15 @@ NEWSLETTER_BATCH_SIZE = env.int("NEWSLETTER_BATCH_SIZE", default=200)
 NEWSLETTER_RATE_LIMIT = env.float("NEWSLETTER_RATE_LIMIT", default=0.0)
 # Links in issues go through /c/<delivery>/<link>/ to count clicks per issue and link (no pixel).
 NEWSLETTER_TRACK_CLICKS = env.bool("NEWSLETTER_TRACK_CLICKS", default=True)
+
+# --- Analytics --------------------------------------------------------------------------------
+# Page views are counted in Redis (no cookie, no script) and flushed into PostgreSQL each minute;
+# without Redis nothing is counted.
+ANALYTICS_ENABLED = env.bool("ANALYTICS_ENABLED", default=bool(REDIS_URL))
+# Days a page's views keep their sources (day × page × source); older days keep views per page
+# and day only. 400: the dashboard's 365-day view shows sources in full.
+ANALYTICS_RAW_DAYS = env.int("ANALYTICS_RAW_DAYS", default=400)
+ANALYTICS_CLIENT_ADDRESS = "solo.client_address.client_address"  # the visitor, not the proxy
 
 # --- Notes ------------------------------------------------------------------------------------
 # The admin's live preview renders exactly like the site (sanitised, same extensions).

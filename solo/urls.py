@@ -29,6 +29,7 @@ urlpatterns = [
     path("", include("comments.urls")),
     path("", include("newsletter.urls")),
     path("", include("notes.urls")),
+    path("", include("analytics.urls")),
 ]
 if settings.MEDIA_URL.startswith("/"):  # uploads on this host's disk, not in S3 storage
     urlpatterns += [

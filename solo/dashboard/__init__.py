@@ -8,7 +8,7 @@ from django.utils import timezone
 from billing.models import Subscription
 from newsletter import topics
 
-from .charts import charts
+from .charts import charts, traffic_chart
 from .figures import (
     money,
     paid_figures,
@@ -20,16 +20,21 @@ from .figures import (
     upcoming,
 )
 from .setup import checklist
+from .traffic import traffic, window
 
 
-def dashboard(now=None) -> dict:
-    """Everything the admin index shows, in a constant number of queries."""
+def dashboard(now=None, days=None) -> dict:
+    """Everything the admin index shows, in a constant number of queries.
+
+    `days`: the analytics' period (30, 90 or 365; anything else is 30)."""
     now = now or timezone.now()
     mrr = Subscription.objects.mrr_by_currency(now)
     paid = paid_figures(now)
     # The chart shows the currency bringing the most revenue (usually the only one).
     currency, main_mrr = next(iter(mrr.items()), ("", 0.0))
     steps = checklist()
+    figures = traffic(window(days), now, currency)
+    figures["chart"] = traffic_chart(figures)
     return {
         "setup": steps,
         "setup_open": sum(not step.done for step in steps),
@@ -43,5 +48,6 @@ def dashboard(now=None) -> dict:
         "upcoming": upcoming(now),
         **problems(),
         "charts": charts(now, paid["paid_readers"], currency, main_mrr),
+        "traffic": figures,
         "time_zone": timezone.get_current_timezone_name(),
     }

@@ -171,3 +171,27 @@ def charts(now=None, paid_readers: int = 0, currency: str = "", mrr: float = 0.0
             fit_labels=True,
         ),
     }
+
+
+def traffic_chart(figures: dict):
+    """Views and visitors per day over the dashboard's period (solo/dashboard/traffic.py)."""
+    days = figures["days"]
+    return bar_chart(
+        _("Views and visitors per day, last %(days)s days") % {"days": days},
+        figures["labels"],
+        [
+            Series(_("Views"), "dash-bar--main", figures["views"]),
+            Series(_("Visitors"), "dash-bar--money", figures["visitors"]),
+        ],
+        label_every=max(days // 6, 1),
+    )
+
+
+def note_views_chart(stats: dict):
+    """One note's views per day since it was published (at most its first year)."""
+    return bar_chart(
+        _("Views per day since %(day)s") % {"day": stats["labels"][0] if stats["labels"] else ""},
+        stats["labels"],
+        [Series(_("Views"), "dash-bar--main", stats["views"])],
+        label_every=max(len(stats["labels"]) // 6, 1),
+    )

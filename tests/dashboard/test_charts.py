@@ -109,7 +109,7 @@ def test_the_last_ten_issues_show_sent_and_failed(admin_client):
 def test_a_fresh_site_shows_empty_charts_and_zeros(admin_client):
     page = admin_client.get(reverse("admin:index")).content.decode()
 
-    assert page.count('role="img"') == 4
+    assert page.count('role="img"') == 5  # and the analytics' views and visitors
     assert 'id="dash-paid">0</dd>' in page
     assert "No paying subscriptions yet." in page
     assert _values(_chart(page, "Deliveries of the last 10 issues")) == []

@@ -63,6 +63,7 @@ def test_reader_pages_have_no_accessibility_violation_light_or_dark(
         ("about", "/about/"),
         ("tags", "/tags/"),
         ("archive", "/archive/"),
+        ("privacy", "/privacy/"),
         ("pricing", "/pricing/"),
         ("search", "/search/"),
         ("search-results", "/search/?q=tokens"),

@@ -98,6 +98,7 @@ def test_a_reader_downloads_their_data_as_json(client, reader):
     assert data["private_feed"] is True
     assert data["subscriber"]["signed_up_from_note"] == reader.signup_note.slug
     assert [c["url"] for c in data["links_clicked"]] == ["https://example.org/ana-read-this"]
+    assert data["page_views"].startswith("Not linked to you")  # analytics keeps no reader's
     assert "bob" not in response.content.decode()
 
 

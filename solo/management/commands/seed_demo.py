@@ -6,6 +6,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
+from analytics.models import DailyPageViews, DailyTotals
 from billing.models import Comp, Customer, Plan, Subscription
 from newsletter.models import Click, Delivery, Issue, Subscriber
 from notes.caching import invalidate
@@ -101,7 +102,8 @@ STATUSES = ["active"] * 40 + ["pending"] * 4 + ["unsubscribed"] * 4 + ["bounced"
 
 def seed_readers(now) -> int:
     """A small list for the dashboard to show: sign-ups over 120 days, 20 paid subscriptions
-    (monthly and yearly; 2 cancelled), 2 comps, three sent issues and one scheduled.
+    (monthly and yearly; 2 cancelled), 2 comps, three sent issues and one scheduled, and 120 days
+    of page views.
 
     The subscriptions belong to two demo plans, inactive (their prices exist in no Stripe
     account, so nobody is offered them), and renew or ended on a date: a demo paid reader's
@@ -124,8 +126,10 @@ def seed_readers(now) -> int:
         if subscriber.status == Subscriber.Status.UNSUBSCRIBED:
             subscriber.unsubscribed_at = subscriber.created_at + (now - subscriber.created_at) / 2
         subscriber.signup_note = rng.choice(notes + [None] * 4)
+        subscriber.signup_source = rng.choice(DEMO_SOURCES)[0]
     Subscriber.objects.bulk_update(
-        subscribers, ["created_at", "confirmed_at", "unsubscribed_at", "signup_note"]
+        subscribers,
+        ["created_at", "confirmed_at", "unsubscribed_at", "signup_note", "signup_source"],
     )
     active = [s for s in subscribers if s.status == Subscriber.Status.ACTIVE]
     plans = {
@@ -172,7 +176,54 @@ def seed_readers(now) -> int:
     Issue.objects.create(
         note=notes[-1], status=Issue.Status.SCHEDULED, scheduled_at=now + timedelta(days=1)
     )
+    _seed_traffic(now, notes, rng)
     return len(subscribers)
+
+
+# Where demo readers come from, and each source's share of the views.
+DEMO_SOURCES = [
+    ("", 0.4),
+    ("google.com", 0.25),
+    ("news.ycombinator.com", 0.12),
+    ("newsletter", 0.1),
+    ("mastodon.social", 0.08),
+    ("duckduckgo.com", 0.05),
+]
+
+
+def _seed_traffic(now, notes, rng) -> None:
+    """120 days of page views for the dashboard's analytics: the home page every day, each note
+    from its publication (busy for its first days), split among DEMO_SOURCES."""
+    today = timezone.localdate(now)
+    rows, totals = [], []
+    for days_ago in range(120):
+        day = today - timedelta(days=days_ago)
+        pages = [("/", None, rng.randint(40, 90))]
+        for note in notes:
+            age = (day - timezone.localdate(note.published_at)).days
+            if age >= 0:
+                pages.append(
+                    (note.get_absolute_url(), note, int(400 / (age + 2)) + rng.randint(5, 30))
+                )
+        day_views = 0
+        for path, note, views in pages:
+            for source, share in DEMO_SOURCES:
+                if n := round(views * share):
+                    rows.append(
+                        DailyPageViews(day=day, path=path, note=note, source=source, views=n)
+                    )
+                    day_views += n
+        totals.append(
+            DailyTotals(
+                day=day,
+                views=day_views,
+                visitors=round(day_views * rng.uniform(0.55, 0.7)),
+                feed_fetches=rng.randint(20, 60),
+                bots=rng.randint(100, 400),
+            )
+        )
+    DailyPageViews.objects.bulk_create(rows, ignore_conflicts=True)
+    DailyTotals.objects.bulk_create(totals, ignore_conflicts=True)
 
 
 def _next_renewal(started, plan, now):

@@ -1,0 +1,23 @@
+from django.conf import settings
+
+from .counting import classify, count_safely
+
+
+class PageViewMiddleware:
+    """Counts reader page views, feed fetches and bots after the response is made.
+
+    Placed just before (outside) notes.caching.AnonymousPageCacheMiddleware, so pages served
+    from the early cache are counted like rendered ones. Costs one Redis round trip per counted
+    request and nothing else: no cookie, no query, no script.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if settings.ANALYTICS_ENABLED:
+            hit = classify(request, response)
+            if hit is not None:
+                count_safely([hit])
+        return response
