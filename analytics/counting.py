@@ -1,4 +1,4 @@
-"""Counting page views in Redis: one pipelined round trip per counted view, no cookie, no script.
+"""Counting page views in Redis: no SQL, no round trip, no cookie, no script.
 
 Per day (the site's time zone) Redis holds:
 
@@ -9,7 +9,8 @@ Per day (the site's time zone) Redis holds:
 The salt and the HyperLogLog expire after `DAY_KEYS_TTL`; the salt never leaves Redis and this
 process's memory (no table, no log), so once it is gone nobody, the author included, can tell
 whether two hashes came from one reader. The views hash is moved into PostgreSQL every minute
-(analytics/flush.py). What is counted and what is not is decided by `classify`.
+(analytics/flush.py). What is counted and what is not is decided by `classify`; how counts
+travel to Redis (buffered a second, written with no reply awaited) by `_Counter`.
 """
 
 import atexit
