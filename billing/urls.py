@@ -1,7 +1,7 @@
 from django.urls import path
 
 from .feeds import PrivateNotesFeed
-from .views import account, checkout
+from .views import account, checkout, offers, tips
 
 app_name = "billing"
 urlpatterns = [
@@ -18,4 +18,6 @@ urlpatterns = [
     path("account/newsletter/", account.newsletter_preference, name="newsletter"),
     path("account/data.json", account.account_data, name="account_data"),
     path("account/erase/", account.account_erase, name="account_erase"),
+    path("support/", tips.support, name="support"),
+    path("offer/<slug:code>/", offers.offer, name="offer"),
 ]

@@ -19,9 +19,10 @@ from newsletter.models import Subscriber, normalize_email, note_from_slug, recor
 from notes.caching import shared_for_anonymous
 from notes.origin import same_origin_required
 
-from .. import sign_in, stripe_api, sync, webhooks
+from .. import offers, sign_in, stripe_api, sync, webhooks
 from ..forms import EmailForm
-from ..models import CheckoutSession, Plan, Subscription
+from ..models import CheckoutSession, Offer, Plan, Subscription
+from . import offers as offer_views
 
 logger = logging.getLogger(__name__)
 
@@ -40,6 +41,7 @@ def pricing(request, form=None, status=200):
         "available": stripe_api.is_configured(),
         "signed_in": sign_in.signed_in_subscriber(request) is not None,
         "form": form or EmailForm(),
+        "offer": offers.featured(),
     }
     return render(request, "billing/pricing.html", context, status=status)
 
@@ -76,9 +78,14 @@ def checkout(request, slug):
             ),
         )
         return redirect("billing:login")
+    # Started from an offer's page: refused with a clear page if it can no longer be taken.
+    offer = Offer.objects.filter(code=request.POST.get("offer") or "").first()
+    if request.POST.get("offer") and (offer is None or offers.refusal(offer, plan)):
+        return offer_views.gone(request, offer, offers.refusal(offer, plan) if offer else "")
     # Sent twice from this browser (double submit, back button): the same Stripe page again.
     last = request.session.get(LAST_CHECKOUT_SESSION_KEY) or {}
-    if (last.get("plan"), last.get("email")) == (plan.slug, email) and (
+    key = (plan.slug, email, offer.code if offer else "")
+    if (last.get("plan"), last.get("email"), last.get("offer", "")) == key and (
         CheckoutSession.objects.filter(
             stripe_id=last.get("id"),
             completed_at__isnull=True,
@@ -103,8 +110,13 @@ def checkout(request, slug):
             metadata={"plan": plan.slug, "email": email, **({"note": note.slug} if note else {})},
             success_url=site + reverse("billing:success") + "?session_id={CHECKOUT_SESSION_ID}",
             cancel_url=site + reverse("billing:pricing"),
+            promotion_code=offer.stripe_promotion_code_id if offer else "",
         )
-    except stripe_api.StripeError:
+    except stripe_api.StripeError as error:
+        if offer is not None and isinstance(error, stripe_api.stripe.InvalidRequestError):
+            # Stripe refused the code (used up or expired by its own count): the offer's page.
+            logger.warning("Stripe refused offer %s: %s", offer.code, error)
+            return offer_views.gone(request, offer, "exhausted")
         logger.exception("Checkout Session creation failed")
         return render(request, "billing/unavailable.html", status=502)
     CheckoutSession.objects.create(stripe_id=session["id"])
@@ -116,6 +128,7 @@ def checkout(request, slug):
         "url": session["url"],
         "plan": plan.slug,
         "email": email,
+        "offer": offer.code if offer else "",
     }
     return HttpResponseRedirect(session["url"], status=303)
 
