@@ -36,6 +36,43 @@ def monthly_amount():
     )
 
 
+class Tier(models.Model):
+    """A level of paid membership ("Member", "Founding member"): a Stripe product marked
+    solo=true, whose prices are its plans. Tiers are ranked by `position`: a note for a tier is
+    for that tier and every tier placed after it (rule premium-never-leaks, `billing/access.py`)."""
+
+    name = models.CharField(_("name"), max_length=100)
+    description = models.TextField(_("description"), blank=True)
+    benefits = models.TextField(
+        _("benefits"), blank=True, help_text=_("One benefit per line, shown on the pricing page.")
+    )
+    position = models.PositiveSmallIntegerField(
+        _("position"),
+        default=0,
+        help_text=_(
+            "Tiers are shown and ranked in this order: a higher tier reads what lower ones do."
+        ),
+    )
+    stripe_product_id = models.CharField(
+        _("Stripe product id"), max_length=100, unique=True, null=True, blank=True
+    )
+    active = models.BooleanField(
+        _("active"), default=True, help_text=_("Inactive tiers are not offered; members keep them.")
+    )
+
+    class Meta:
+        ordering = ["position", "id"]
+        verbose_name = _("tier")
+        verbose_name_plural = _("tiers")
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def benefit_list(self) -> list[str]:
+        return [line.strip() for line in self.benefits.splitlines() if line.strip()]
+
+
 class Plan(models.Model):
     name = models.CharField(_("name"), max_length=100)
     slug = models.SlugField(_("slug"), max_length=50, unique=True)
@@ -47,6 +84,28 @@ class Plan(models.Model):
     )
     active = models.BooleanField(_("active"), default=True)
     order = models.PositiveSmallIntegerField(_("order"), default=0)
+    # No tier: the plan belongs to the lowest tier (plans made before tiers existed).
+    tier = models.ForeignKey(
+        Tier,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="plans",
+        verbose_name=_("tier"),
+    )
+    trial_days = models.PositiveSmallIntegerField(
+        _("free trial (days)"),
+        default=0,
+        help_text=_("Days of free access before the first payment; 0 for none."),
+    )
+    # Set: the reader chooses what to pay, at least this much (in cents) per interval; `amount`
+    # is then the suggested amount.
+    minimum_amount = models.PositiveIntegerField(
+        _("minimum amount (cents)"),
+        null=True,
+        blank=True,
+        help_text=_("Set it to let readers choose how much they pay, at least this amount."),
+    )
 
     class Meta:
         ordering = ["order", "amount"]
@@ -140,6 +199,15 @@ class Subscription(models.Model):
     plan = models.ForeignKey(
         Plan, null=True, blank=True, on_delete=models.SET_NULL, verbose_name=_("plan")
     )
+    # The tier paid for, from the price's product (a chosen amount has a price of its own);
+    # no tier: the lowest tier.
+    tier = models.ForeignKey(
+        Tier, null=True, blank=True, on_delete=models.PROTECT, verbose_name=_("tier")
+    )
+    trial_start = models.DateTimeField(_("trial started"), null=True, blank=True)
+    trial_end = models.DateTimeField(_("trial ends"), null=True, blank=True)
+    # The trial end the reader was warned about (Stripe's trial_will_end): one email per trial.
+    trial_warned_for = models.DateTimeField(_("trial end warned about"), null=True, blank=True)
     amount = models.PositiveIntegerField(_("amount (cents)"), default=0)
     currency = models.CharField(_("currency"), max_length=3, blank=True)
     interval = models.CharField(_("interval"), max_length=5, choices=Interval.choices, blank=True)
@@ -265,6 +333,15 @@ class Comp(models.Model):
         Subscriber, on_delete=models.CASCADE, related_name="comps", verbose_name=_("subscriber")
     )
     until = models.DateTimeField(_("until"), null=True, blank=True)
+    # The tier this comp grants; empty: the lowest paid tier.
+    tier = models.ForeignKey(
+        Tier,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        verbose_name=_("tier"),
+        help_text=_("The tier this grants; empty: the lowest paid tier."),
+    )
     note = models.CharField(_("note"), max_length=200, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 

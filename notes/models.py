@@ -166,6 +166,18 @@ class Note(models.Model):
         default=Visibility.PUBLIC,
         help_text=_("Who may read past the paywall point."),
     )
+    # Only for paid notes: readers of this tier and those above it (rule premium-never-leaks).
+    minimum_tier = models.ForeignKey(
+        "billing.Tier",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("minimum tier"),
+        help_text=_(
+            "For paid notes: readers of this tier and those above it. Empty: any paid tier."
+        ),
+    )
     published_at = models.DateTimeField(
         _("publish at"),
         null=True,
