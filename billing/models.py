@@ -383,7 +383,9 @@ class PrivateFeed(models.Model):
 class Tip(models.Model):
     """A one-off payment to the author (Checkout in payment mode), recorded once per session."""
 
-    stripe_session_id = models.CharField(_("Stripe checkout session id"), max_length=255, unique=True)
+    stripe_session_id = models.CharField(
+        _("Stripe checkout session id"), max_length=255, unique=True
+    )
     payment_intent = models.CharField(_("Stripe payment intent"), max_length=255, blank=True)
     amount = models.PositiveIntegerField(_("amount (cents)"))
     currency = models.CharField(_("currency"), max_length=3)
@@ -485,3 +487,59 @@ class OfferPayment(models.Model):
 
     def __str__(self):
         return self.stripe_id
+
+
+def _gift_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
+class Gift(models.Model):
+    """A paid membership given as a present: bought with a one-time Checkout payment, sent to
+    its recipient on the chosen day, redeemed once into a Comp for its tier until it ends."""
+
+    class Months(models.IntegerChoices):
+        ONE = 1, _("1 month")
+        THREE = 3, _("3 months")
+        TWELVE = 12, _("12 months")
+
+    token = models.CharField(max_length=64, unique=True, default=_gift_token)
+    stripe_session_id = models.CharField(
+        _("Stripe checkout session id"), max_length=255, unique=True
+    )
+    tier = models.ForeignKey(
+        Tier, null=True, blank=True, on_delete=models.PROTECT, verbose_name=_("tier")
+    )
+    months = models.PositiveSmallIntegerField(_("months"), choices=Months.choices)
+    amount = models.PositiveIntegerField(_("amount (cents)"))
+    currency = models.CharField(_("currency"), max_length=3)
+    buyer_email = models.EmailField(_("buyer's email"))
+    recipient_email = models.EmailField(_("recipient's email"))
+    message = models.TextField(_("message"), blank=True, max_length=500)
+    send_at = models.DateTimeField(_("to be sent"), db_index=True)
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+    redeemed_at = models.DateTimeField(_("redeemed"), null=True, blank=True)
+    comp = models.OneToOneField(
+        Comp, null=True, blank=True, on_delete=models.SET_NULL, verbose_name=_("comp")
+    )
+    reminded_at = models.DateTimeField(_("end reminder sent"), null=True, blank=True)
+    created_at = models.DateTimeField(_("bought"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("gift")
+        verbose_name_plural = _("gifts")
+
+    def __str__(self):
+        return f"{self.get_months_display()} → {self.recipient_email}"
+
+    def get_absolute_url(self):
+        return reverse("billing:gift_redeem", args=[self.token])
+
+    @property
+    def display_amount(self) -> str:
+        return f"{self.amount / 100:.2f} {self.currency.upper()}"
+
+    @property
+    def redeem_by(self):
+        """The redeem link works this long after it was sent (or was due to be)."""
+        return (self.sent_at or self.send_at) + timedelta(days=settings.GIFT_REDEEM_DAYS)

@@ -23,7 +23,15 @@ FIXED_FIELDS = [
 class OfferForm(forms.ModelForm):
     class Meta:
         model = Offer
-        fields = "__all__"
+        fields = [
+            "name",
+            "code",
+            "description",
+            *FIXED_FIELDS[1:],
+            "plans",
+            "active",
+            "on_pricing",
+        ]
 
     def clean(self):
         data = super().clean()
@@ -48,7 +56,6 @@ class OfferAdmin(admin.ModelAdmin):
     list_display = ["name", "code", "redemptions", "revenue", "status", "expires_at", "active"]
     filter_horizontal = ["plans"]
     prepopulated_fields = {"code": ["name"]}
-    exclude = ["stripe_coupon_id", "stripe_promotion_code_id"]
 
     def get_queryset(self, request):
         return offers.with_figures(super().get_queryset(request))

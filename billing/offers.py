@@ -125,7 +125,8 @@ def record_checkout(session: dict[str, Any], subscriber: Subscriber) -> OfferPay
         defaults={
             "offer": offer,
             "first": True,
-            "subscription_id": subscription.get("id", "") if isinstance(subscription, dict)
+            "subscription_id": subscription.get("id", "")
+            if isinstance(subscription, dict)
             else subscription,
             "subscriber": subscriber,
             "amount": session.get("amount_total") or 0,

@@ -1,7 +1,7 @@
 from django.urls import path
 
 from .feeds import PrivateNotesFeed
-from .views import account, checkout, offers, tips
+from .views import account, checkout, gifts, offers, tips
 
 app_name = "billing"
 urlpatterns = [
@@ -20,4 +20,6 @@ urlpatterns = [
     path("account/erase/", account.account_erase, name="account_erase"),
     path("support/", tips.support, name="support"),
     path("offer/<slug:code>/", offers.offer, name="offer"),
+    path("gift/", gifts.buy, name="gift"),
+    path("gift/<str:token>/", gifts.redeem, name="gift_redeem"),
 ]

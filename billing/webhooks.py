@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from newsletter.tasks import send_email
 from notes.publication import SiteSettings
 
-from . import offers, sync, tips
+from . import gifts, offers, sync, tips
 from .models import CheckoutSession, StripeEvent, Subscription
 
 logger = logging.getLogger(__name__)
@@ -48,7 +48,10 @@ def on_checkout_completed(obj: dict, event: StripeEvent) -> str:
 
 
 # One-off payments (Checkout in payment mode), by what the session's metadata says they buy.
-PAYMENT_KINDS: dict[str, Callable[[dict], tuple[Any, bool]]] = {tips.KIND: tips.record}
+PAYMENT_KINDS: dict[str, Callable[[dict], tuple[Any, bool]]] = {
+    tips.KIND: tips.record,
+    gifts.KIND: gifts.record,
+}
 
 
 def _apply_payment(session: dict) -> str:

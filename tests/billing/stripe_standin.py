@@ -131,7 +131,7 @@ class CheckoutSession(StripeObject):
                 currency = price_data["currency"]
                 assert amount > 0 and price_data["product_data"]["name"]
             except (KeyError, TypeError, ValueError, AssertionError):
-                raise UserError(400, "price_data needs currency, unit_amount, product_data.name")
+                raise UserError(400, "price_data needs currency, unit_amount, a name") from None
         if customer:
             Customer._api_retrieve(customer)
         promotion_code = None
