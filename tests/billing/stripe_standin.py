@@ -87,7 +87,7 @@ class PromotionCode(StripeObject):
             data["active"] = data["active"] not in (False, "false", "False")
         super()._update(**data)
 
-    def redeemable(self) -> bool:
+    def _redeemable(self) -> bool:
         expired = self.expires_at is not None and self.expires_at <= time.time()
         used_up = self.max_redemptions is not None and self.times_redeemed >= self.max_redemptions
         return self.active and not expired and not used_up
@@ -139,7 +139,7 @@ class CheckoutSession(StripeObject):
             if allow_promotion_codes in (True, "true", "True"):
                 raise UserError(400, "You may only specify one of allow_promotion_codes, discounts")
             promotion_code = PromotionCode._api_retrieve(discounts[0].get("promotion_code") or "")
-            if not promotion_code.redeemable():
+            if not promotion_code._redeemable():
                 raise UserError(400, "This promotion code cannot be redeemed")
         super().__init__()
         self.mode = mode
@@ -184,7 +184,7 @@ class CheckoutSession(StripeObject):
         code = self._promotion_code
         if code is None:
             return
-        if not code.redeemable():
+        if not code._redeemable():
             raise UserError(400, "This promotion code cannot be redeemed")
         code.times_redeemed += 1
         Coupon._api_retrieve(code.promotion["coupon"]).times_redeemed += 1
@@ -273,8 +273,13 @@ async def complete_checkout_session(request):
     email = session.customer_email or data.get("email")
     session._redeem()
     if session.mode == "payment":  # a one-off payment: no customer unless one was given
-        intent = PaymentIntent(amount=session.amount_total, currency=session.currency)
-        intent.status = "succeeded"
+        card = PaymentMethod._api_attach("pm_card_visa", customer=Customer(email=email).id)
+        intent = PaymentIntent._api_create(
+            confirm=True,
+            amount=session.amount_total,
+            currency=session.currency,
+            payment_method=card.id,
+        )
         session.payment_intent = intent.id
     else:
         if session.customer is None:
