@@ -2,7 +2,10 @@
 
 import pytest
 
+from billing.access import ANONYMOUS
 from billing.models import CheckoutSession, Tip
+from newsletter.emails import render_issue
+from newsletter.models import Issue
 
 from .payloads import event
 
@@ -68,3 +71,18 @@ def test_the_support_page_speaks_french(client, db, settings, payments_on):
     settings.LANGUAGE_CODE = "fr"
     page = client.get("/support/").content.decode()
     assert "Soutenir ce travail" in page
+
+
+@pytest.mark.parametrize("payments", [True, False])
+def test_notes_and_their_emails_carry_a_support_link_only_when_readers_can_pay(
+    client, make_note, settings, payments
+):
+    settings.STRIPE_SECRET_KEY = "sk_test_solo" if payments else ""
+    note = make_note(title="On gardens", slug="on-gardens")
+
+    page = client.get(note.get_absolute_url()).content.decode()
+    email = render_issue(Issue.objects.create(note=note), ANONYMOUS)
+
+    assert ('href="/support/?note=on-gardens"' in page) is payments
+    assert ("http://testserver/support/?note=on-gardens" in email.text) is payments
+    assert ('href="http://testserver/support/?note=on-gardens"' in email.html) is payments
