@@ -129,9 +129,7 @@ def render_issue(
         "pricing_url": site + reverse("billing:pricing") if payments_on() else "",
         "unsubscribe_url": site + reverse("newsletter:unsubscribe", args=[unsubscribe_token]),
         # A one-off tip for this note (the footer's Support link), only when payments are on.
-        "support_url": site
-        + reverse("billing:support")
-        + (f"?note={note.slug}" if note else "")
+        "support_url": site + reverse("billing:support") + (f"?note={note.slug}" if note else "")
         if payments_on()
         else "",
         "site_name": publication,

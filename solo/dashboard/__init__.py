@@ -9,6 +9,7 @@ from billing.models import Subscription
 
 from .charts import charts
 from .figures import money, paid_figures, problems, subscribers_by_status, upcoming
+from .one_off import money_figures
 from .setup import checklist
 
 
@@ -27,6 +28,7 @@ def dashboard(now=None) -> dict:
         **paid,
         "mrr": [(code, money(cents), money(cents * 12)) for code, cents in mrr.items()],
         "upcoming": upcoming(now),
+        "one_off": money_figures(),
         **problems(),
         "charts": charts(now, paid["paid_readers"], currency, main_mrr),
         "time_zone": timezone.get_current_timezone_name(),
