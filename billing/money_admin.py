@@ -5,7 +5,7 @@ from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
 from . import offers, stripe_api
-from .models import Offer, Tip
+from .models import Gift, Offer, Tip
 
 # A Stripe coupon cannot change once made: these are fixed when the offer is created.
 FIXED_FIELDS = [
@@ -103,3 +103,34 @@ class TipAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False  # tips come from Stripe only
+
+
+@admin.register(Gift)
+class GiftAdmin(admin.ModelAdmin):
+    list_display = [
+        "created_at",
+        "recipient_email",
+        "tier",
+        "months",
+        "amount_display",
+        "send_at",
+        "sent_at",
+        "redeemed_at",
+        "ends",
+    ]
+    list_filter = ["months", "tier", ("redeemed_at", admin.EmptyFieldListFilter)]
+    list_select_related = ["tier", "comp"]
+    search_fields = ["recipient_email", "buyer_email"]
+    readonly_fields = [f.name for f in Gift._meta.fields if f.name not in ("send_at", "token")]
+    exclude = ["token"]  # the recipient's redeem link: not for the admin's screen
+
+    @admin.display(description=_("amount"), ordering="amount")
+    def amount_display(self, gift):
+        return gift.display_amount
+
+    @admin.display(description=_("ends"), ordering="comp__until")
+    def ends(self, gift):
+        return gift.comp.until if gift.comp else None
+
+    def has_add_permission(self, request):
+        return False  # gifts are bought through Checkout

@@ -160,3 +160,16 @@ def test_a_bad_gift_form_gets_an_error_and_no_checkout(
     assert response.status_code == 400
     assert 'class="error"' in response.content.decode()
     assert not CheckoutSession.objects.exists()
+
+
+def test_the_admin_lists_gifts_without_their_redeem_links(
+    local_stripe, member_plan, client, post_event, admin_client
+):
+    buy(client, local_stripe, post_event, member_plan, months=12)
+    gift = Gift.objects.get()
+
+    listing = admin_client.get("/admin/billing/gift/").content.decode()
+    detail = admin_client.get(f"/admin/billing/gift/{gift.pk}/change/").content.decode()
+
+    assert "bea@example.com" in listing and "60.00 EUR" in listing
+    assert gift.token not in listing and gift.token not in detail
