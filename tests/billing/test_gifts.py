@@ -173,3 +173,10 @@ def test_the_admin_lists_gifts_without_their_redeem_links(
 
     assert "bea@example.com" in listing and "60.00 EUR" in listing
     assert gift.token not in listing and gift.token not in detail
+
+
+def test_the_gift_and_offer_pages_speak_french(local_stripe, member_plan, client, settings):
+    settings.LANGUAGE_CODE = "fr"
+    assert "Offrir un abonnement" in client.get("/gift/").content.decode()
+    assert "Cadeau introuvable" in client.get("/gift/nothing-here/").content.decode()
+    assert "Offre indisponible" in client.get("/offer/nothing-here/").content.decode()
