@@ -119,6 +119,15 @@ class Plan(models.Model):
     def display_amount(self) -> str:
         return f"{self.amount / 100:.2f} {self.currency.upper()}"
 
+    @property
+    def amount_units(self) -> str:
+        """The amount in currency units, as a form field shows it ("12.50")."""
+        return f"{self.amount / 100:.2f}"
+
+    @property
+    def minimum_units(self) -> str:
+        return f"{(self.minimum_amount or 0) / 100:.2f}"
+
 
 class Customer(models.Model):
     """A Stripe customer; a subscriber may have several (e.g. a second checkout, a repair)."""
@@ -142,14 +151,26 @@ class Customer(models.Model):
         return self.stripe_id
 
 
+# A subscription past due within this long after its trial ended failed its first payment.
+TRIAL_PAYMENT_WINDOW = timedelta(days=1)
+
+
 class SubscriptionQuerySet(models.QuerySet):
     def granting_access(self, now=None):
         """Subscriptions that make their subscriber a paid reader right now."""
         now = now or timezone.now()
         grace = timedelta(days=settings.BILLING_GRACE_DAYS)
+        # The first payment after a free trial failed: the trial ended unpaid, no grace (grace
+        # is for paying readers whose card failed).
+        trial_ended_unpaid = models.Q(
+            trial_end__isnull=False, past_due_since__lt=F("trial_end") + TRIAL_PAYMENT_WINDOW
+        )
         return self.filter(
             models.Q(status__in=Subscription.PAID_STATUSES)
-            | models.Q(status=Subscription.Status.PAST_DUE, past_due_since__gt=now - grace)
+            | (
+                models.Q(status=Subscription.Status.PAST_DUE, past_due_since__gt=now - grace)
+                & ~trial_ended_unpaid
+            )
         )
 
     def renewing(self):

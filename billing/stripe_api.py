@@ -38,10 +38,16 @@ def create_checkout_session(
     client_reference_id: str = "",
     metadata: dict[str, str] | None = None,
     promotion_code: str = "",
+    trial_days: int = 0,
+    price_data: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
+    """A subscription Checkout for a price, or for `price_data` (an amount the reader chose: an
+    inline price of the tier's product, since Stripe's custom unit amounts are for one-time
+    payments only). With `STRIPE_TAX`, Stripe computes the tax from the address it collects."""
+    line_item = {"price_data": price_data} if price_data else {"price": price_id}
     params: dict[str, Any] = {
         "mode": "subscription",
-        "line_items": [{"price": price_id, "quantity": 1}],
+        "line_items": [{**line_item, "quantity": 1}],
         "success_url": success_url,
         "cancel_url": cancel_url,
         "metadata": metadata or {},
@@ -52,6 +58,13 @@ def create_checkout_session(
         params["discounts"] = [{"promotion_code": promotion_code}]
     else:
         params["allow_promotion_codes"] = True
+    if trial_days:
+        params["subscription_data"]["trial_period_days"] = trial_days
+    if settings.STRIPE_TAX:
+        params["automatic_tax"] = {"enabled": True}
+        params["billing_address_collection"] = "required"
+        if customer_id:  # Stripe saves the collected address on a known customer
+            params["customer_update"] = {"address": "auto"}
     if customer_id:
         params["customer"] = customer_id
     elif email:
@@ -113,6 +126,33 @@ def create_promotion_code(
 
 def set_promotion_code_active(promotion_code_id: str, active: bool) -> None:
     client().v1.promotion_codes.update(promotion_code_id, {"active": active})
+
+
+def create_product(name: str, description: str = "") -> dict[str, Any]:
+    """A tier's product, marked as Solo's (metadata solo = true, as `sync_plans` expects)."""
+    params: dict[str, Any] = {"name": name, "metadata": {"solo": "true"}}
+    if description:
+        params["description"] = description
+    return client().v1.products.create(params).to_dict()
+
+
+def update_product(product_id: str, name: str, description: str) -> dict[str, Any]:
+    params = {"name": name, "description": description}
+    return client().v1.products.update(product_id, params).to_dict()
+
+
+def create_price(
+    *, product_id: str, amount: int, currency: str, interval: str, nickname: str = ""
+) -> dict[str, Any]:
+    params: dict[str, Any] = {
+        "product": product_id,
+        "unit_amount": amount,
+        "currency": currency,
+        "recurring": {"interval": interval},
+    }
+    if nickname:
+        params["nickname"] = nickname
+    return client().v1.prices.create(params).to_dict()
 
 
 def retrieve_checkout_session(session_id: str) -> dict[str, Any]:

@@ -17,7 +17,15 @@ from django.utils import timezone
 from newsletter.models import Subscriber, normalize_email, note_from_slug, record_signup_note
 
 from . import stripe_api
-from .models import CheckoutSession, Customer, IgnoredSubscription, Interval, Plan, Subscription
+from .models import (
+    CheckoutSession,
+    Customer,
+    IgnoredSubscription,
+    Interval,
+    Plan,
+    Subscription,
+    Tier,
+)
 
 
 def _when(timestamp: int | None) -> datetime | None:
@@ -94,12 +102,31 @@ def _item_fields(data: dict[str, Any]) -> dict[str, Any]:
         amount = price.get("amount") or 0
     period_end = item.get("current_period_end") or data.get("current_period_end")
     return {
+        "product_id": _id(price.get("product")),
         "price_id": price.get("id", ""),
         "amount": amount * (item.get("quantity") or 1),
         "currency": price.get("currency") or "",
         "interval": interval if interval in Interval.values else "",
         "current_period_end": _when(period_end),
     }
+
+
+def plan_and_tier(product_id: str, price_id: str, fields: dict, data: dict[str, Any]):
+    """The plan and tier a subscription pays for, from its current price (so a tier changed in
+    the billing portal follows). A price that is no plan still counts when its product is a
+    tier's: the amount a reader chose is an inline price of the tier's product, and belongs to
+    the tier's plan of that interval that lets readers choose (or the plan Checkout named)."""
+    plan = Plan.objects.select_related("tier").filter(stripe_price_id=price_id).first()
+    tier = Tier.objects.filter(stripe_product_id=product_id).first() if product_id else None
+    if plan is not None:
+        return plan, plan.tier or tier
+    if tier is None:
+        return None, None
+    slug = (data.get("metadata") or {}).get("plan") or ""
+    plans = tier.plans.order_by("minimum_amount")
+    plan = plans.filter(slug=slug).first() if slug else None
+    chosen = plans.filter(minimum_amount__isnull=False, interval=fields["interval"]).first()
+    return plan or chosen, tier
 
 
 @transaction.atomic
@@ -113,14 +140,14 @@ def upsert_subscription(
     """
     state_at = state_at or timezone.now()
     fields = _item_fields(data)
-    plan = Plan.objects.filter(stripe_price_id=fields["price_id"]).first()
+    plan, tier = plan_and_tier(fields.pop("product_id"), fields["price_id"], fields, data)
     # Linked before the lock below: two first deliveries for a new customer wait on its row, so
     # the later one finds the subscription row the earlier one wrote (and an older state loses).
-    customer = link_customer(_id(data["customer"])) if plan else None
+    customer = link_customer(_id(data["customer"])) if plan or tier else None
     existing = Subscription.objects.select_for_update().filter(stripe_id=data["id"]).first()
     if existing and existing.state_at > state_at:
         return existing
-    if plan is None:
+    if plan is None and tier is None:
         IgnoredSubscription.objects.update_or_create(
             stripe_id=data["id"],
             defaults={
@@ -146,6 +173,9 @@ def upsert_subscription(
         subscriber=customer.subscriber,
         status=status,
         plan=plan,
+        tier=tier,
+        trial_start=_when(data.get("trial_start")),
+        trial_end=_when(data.get("trial_end")),
         cancel_at_period_end=bool(data.get("cancel_at_period_end")),
         canceled_at=_when(data.get("canceled_at") or data.get("ended_at")),
         past_due_since=past_due_since,

@@ -22,7 +22,7 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from billing.access import Reader, can_read, payments_on
+from billing.access import TOP_RANK, Reader, can_read, payments_on
 from notes.markdown import (
     absolute_links,
     absolute_markdown_links,
@@ -38,10 +38,11 @@ from .recipient_template import RecipientTemplate
 
 FREE = Issue.Audience.FREE.value
 PAID = Issue.Audience.PAID.value
-# The two readers the author previews and tests an issue as: a free subscriber and a paid one.
+# The two readers the author previews and tests an issue as: a free subscriber and a paid one
+# of the highest tier.
 SAMPLE_READERS = {
     FREE: Reader(is_member=True),
-    PAID: Reader(is_member=True, is_paid=True),
+    PAID: Reader(is_member=True, is_paid=True, tier_rank=TOP_RANK),
 }
 _MAX_LINE = 900  # below SMTP's 998, so Django keeps bodies 8bit instead of quoted-printable
 # The issue email's column. Outlook for Windows ignores max-width and draws an image at its width

@@ -49,7 +49,7 @@ class NoteAdmin(MarkdownxModelAdmin):
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     fieldsets = [
         (None, {"fields": ["title", "slug", "body", "tags"]}),
-        (_("Publication"), {"fields": ["status", "published_at", "visibility"]}),
+        (_("Publication"), {"fields": ["status", "published_at", "visibility", "minimum_tier"]}),
         (
             _("Presentation and search engines"),
             {

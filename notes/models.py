@@ -73,9 +73,20 @@ class NoteQuerySet(models.QuerySet):
         """What a reader may open at its URL: published notes, plus drafts/scheduled for staff."""
         return self.all() if reader.is_staff else self.published()
 
+    def only(self, *fields):
+        # `can_read` needs each note's minimum tier rank, whatever columns a page picks.
+        return super().only(*fields, "minimum_tier__position")
+
     def for_lists(self):
         """Only the columns list pages and feeds show (never the full HTML of premium notes)."""
         return self.defer("body", "body_html", "rest_html", "search_document", "front_matter")
+
+
+class NoteManager(models.Manager.from_queryset(NoteQuerySet)):
+    def get_queryset(self):
+        # The minimum tier comes with each note: `can_read` needs its rank, one join instead of
+        # one query per note (rule constant-sql).
+        return super().get_queryset().select_related("minimum_tier")
 
 
 class Note(models.Model):
@@ -201,7 +212,7 @@ class Note(models.Model):
     search_document = models.TextField(editable=False, blank=True)
     search_vector = SearchVectorField(null=True, editable=False)
 
-    objects = NoteQuerySet.as_manager()
+    objects = NoteManager()
 
     class Meta:
         ordering = ["-published_at", "-id"]
@@ -244,6 +255,14 @@ class Note(models.Model):
         return reverse("notes:detail", args=[self.slug])
 
     def clean(self):
+        if self.minimum_tier_id and self.visibility != self.Visibility.PAID:
+            raise ValidationError(
+                {
+                    "minimum_tier": _(
+                        "A minimum tier applies to paid notes only: choose Paid readers."
+                    )
+                }
+            )
         if self.cover_image and not self.cover_image._committed:  # a new upload
             try:
                 images.check(self.cover_image)

@@ -199,6 +199,9 @@ globals().update(_email_settings(EMAIL_URL))
 STRIPE_SECRET_KEY = env.str("STRIPE_SECRET_KEY", default="")
 STRIPE_WEBHOOK_SECRET = env.str("STRIPE_WEBHOOK_SECRET", default="")
 STRIPE_API_BASE = env.str("STRIPE_API_BASE", default="")
+# Stripe Tax on Checkout: tax computed from the address Checkout then requires (turn Stripe Tax
+# on in the Stripe dashboard first).
+STRIPE_TAX = env.bool("STRIPE_TAX", default=False)
 
 # --- Billing (billing app) --------------------------------------------------------------------
 BILLING_GRACE_DAYS = env.int("BILLING_GRACE_DAYS", default=3)  # past_due keeps access this long

@@ -19,8 +19,8 @@ from django.contrib.auth.models import AnonymousUser
 from django.core.cache import cache
 from django.test import Client, RequestFactory
 
-from billing.access import ANONYMOUS, can_read, reader_for, reader_for_subscriber
-from billing.models import PrivateFeed
+from billing.access import ANONYMOUS, Reader, can_read, reader_for, reader_for_subscriber
+from billing.models import PrivateFeed, Tier
 from billing.sync import ensure_user
 from newsletter.dispatch import audience
 from newsletter.emails import render_issue
@@ -72,17 +72,20 @@ class Case:
         return response.content.decode()
 
 
-def make_case(state: str, visibility: str, django_user_model) -> Case:
+def make_case(
+    state: str, visibility: str, django_user_model, reader_tier=None, minimum_tier=None
+) -> Case:
     if state in ("pending", "unsubscribed"):
         user = ensure_user(Subscriber.objects.create(email=f"{state}@example.com", status=state))
     else:
-        user = make_reader(state, django_user_model)
+        user = make_reader(state, django_user_model, tier=reader_tier)
     client = Client()
     if user is not None:
         client.force_login(user)
     else:
         user = AnonymousUser()
     note = Note(title="The note", slug="the-note", body=BODY, visibility=visibility)
+    note.minimum_tier = minimum_tier
     note.status = Note.Status.PUBLISHED
     note.save()
     note.tags.create(name="Writing", slug="writing")
@@ -229,3 +232,62 @@ def test_each_channel_shows_the_rest_of_a_note_exactly_to_whom_can_read_allows(
         if (SECRET in text) != expected:
             wrong[channel.name] = "shows the rest" if expected is False else "hides the rest"
     assert wrong == {}
+
+
+# --- tiers: the same table, for readers of each tier and notes for a chosen tier and above -----
+
+# Reader states that hold a tier (through a subscription or a comp), and whether they pay now.
+TIER_STATES = {
+    "paid": True,
+    "trialing": True,
+    "past_due_in_grace": True,
+    "past_due_expired": False,
+    "canceled": False,
+    "comped": True,  # a comp or a redeemed gift
+    "comp_expired": False,  # a comp or gift that ended
+}
+# The reader's tier: None is a subscription or comp without a tier, which counts as the lowest.
+READER_TIERS = [None, "member", "founding"]
+# The note: any paid tier, or a chosen tier and those above it.
+NOTE_ACCESS = ["paid", "member+", "founding+"]
+RANK = {None: 1, "member": 1, "founding": 2}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("access", NOTE_ACCESS)
+@pytest.mark.parametrize("reader_tier", READER_TIERS)
+@pytest.mark.parametrize("state", TIER_STATES)
+def test_each_channel_follows_the_readers_tier(state, reader_tier, access, django_user_model):
+    """A note for a tier reaches readers of that tier and above, in every channel; lower tiers,
+    free readers and lapsed ones get the teaser. The expected answer is written out here, so a
+    wrong `can_read` fails too, not only a channel disagreeing with it."""
+    tiers = {
+        "member": Tier.objects.create(name="Member", position=1, stripe_product_id="prod_m"),
+        "founding": Tier.objects.create(name="Founding", position=2, stripe_product_id="prod_f"),
+    }
+    minimum = tiers.get(access.rstrip("+")) if access != "paid" else None
+    case = make_case(
+        state, Note.Visibility.PAID, django_user_model, tiers.get(reader_tier), minimum
+    )
+    reader = case.reader()
+    paying = TIER_STATES[state]
+    assert reader.is_paid == paying
+    assert reader.tier_rank == (RANK[reader_tier] if paying else None)
+    needed = RANK[access.rstrip("+")] if minimum else 0
+    assert can_read(reader, case.note) == (paying and RANK[reader_tier] >= needed)
+    wrong = {}
+    for channel in CHANNELS:
+        cache.clear()
+        text, served = channel.answer(case)
+        assert "The free opening paragraph." in text or served is None, channel.name
+        expected = served is not None and can_read(served, case.note)
+        if (SECRET in text) != expected:
+            wrong[channel.name] = "shows the rest" if expected is False else "hides the rest"
+    assert wrong == {}
+
+
+def test_readers_of_different_tiers_never_share_a_cached_page():
+    """The page cache varies by the set of access levels a reader reads: each tier its own."""
+    keys = {Reader(is_member=True, is_paid=True, tier_rank=rank).cache_key for rank in (None, 1, 2)}
+    assert len(keys) == 3
+    assert Reader(is_member=True, tier_rank=2).cache_key == Reader(is_member=True).cache_key

@@ -71,7 +71,7 @@ def login_link(request):
 def account(request, subscriber):
     context = {
         "subscriber": subscriber,
-        "subscriptions": subscriber.subscriptions.select_related("plan")[:5],
+        "subscriptions": subscriber.subscriptions.select_related("plan", "tier")[:5],
         "comps": subscriber.comps.current(),
         "reader": reader_for(request),
         "has_customer": subscriber.stripe_customers.exists(),

@@ -19,7 +19,9 @@ from newsletter.models import Subscriber, normalize_email, note_from_slug, recor
 from notes.caching import shared_for_anonymous
 from notes.origin import same_origin_required
 
-from .. import offers, sign_in, stripe_api, sync, webhooks
+from .. import offers as discounts  # Offer rules (`offers` below are the pricing's tiers)
+from .. import pricing as comparison
+from .. import sign_in, stripe_api, sync, webhooks
 from ..forms import EmailForm
 from ..models import CheckoutSession, Offer, Plan, Subscription
 from . import offers as offer_views
@@ -35,13 +37,18 @@ CHECKOUT_REOPEN_WINDOW = timedelta(hours=1)
 
 
 @shared_for_anonymous
-def pricing(request, form=None, status=200):
+def pricing(request, form=None, status=200, amount_error=None):
+    offers = comparison.offers()
     context = {
-        "plans": Plan.objects.filter(active=True),
+        "offers": offers,
+        "plans": [plan for offer in offers for plan in offer.plans],
+        "yearly_anywhere": any(offer.yearly for offer in offers),
         "available": stripe_api.is_configured(),
         "signed_in": sign_in.signed_in_subscriber(request) is not None,
         "form": form or EmailForm(),
-        "offer": offers.featured(),
+        "amount_error": amount_error,  # (plan slug, message)
+        # An active offer the author chose to show, above the tiers.
+        "offer": discounts.featured(),
     }
     return render(request, "billing/pricing.html", context, status=status)
 
@@ -49,9 +56,25 @@ def pricing(request, form=None, status=200):
 @same_origin_required
 @require_POST
 def checkout(request, slug):
-    plan = get_object_or_404(Plan, slug=slug, active=True)
+    plan = get_object_or_404(Plan.objects.select_related("tier"), slug=slug, active=True)
     if not stripe_api.is_configured():
         return render(request, "billing/unavailable.html", status=503)
+    price_data = None
+    if plan.minimum_amount is not None:
+        try:
+            amount = comparison.chosen_amount(plan, request.POST.get("amount"))
+        except comparison.AmountRefused as refused:
+            return pricing(request, status=400, amount_error=(plan.slug, str(refused)))
+        product = plan.tier.stripe_product_id if plan.tier else ""
+        if amount != plan.amount and product:
+            # Stripe's custom unit amounts work for one-time payments only: a subscription for
+            # an amount the reader chose is an inline price of the tier's product.
+            price_data = {
+                "currency": plan.currency,
+                "product": product,
+                "unit_amount": amount,
+                "recurring": {"interval": plan.interval},
+            }
     subscriber = sign_in.signed_in_subscriber(request)
     signed_in = subscriber is not None
     if signed_in:
@@ -80,17 +103,23 @@ def checkout(request, slug):
         return redirect("billing:login")
     # Started from an offer's page: refused with a clear page if it can no longer be taken.
     offer = Offer.objects.filter(code=request.POST.get("offer") or "").first()
-    if request.POST.get("offer") and (offer is None or offers.refusal(offer, plan)):
-        return offer_views.gone(request, offer, offers.refusal(offer, plan) if offer else "")
+    if request.POST.get("offer") and (offer is None or discounts.refusal(offer, plan)):
+        return offer_views.gone(request, offer, discounts.refusal(offer, plan) if offer else "")
     # Sent twice from this browser (double submit, back button): the same Stripe page again.
     last = request.session.get(LAST_CHECKOUT_SESSION_KEY) or {}
-    key = (plan.slug, email, offer.code if offer else "")
-    if (last.get("plan"), last.get("email"), last.get("offer", "")) == key and (
-        CheckoutSession.objects.filter(
-            stripe_id=last.get("id"),
-            completed_at__isnull=True,
-            created_at__gt=timezone.now() - CHECKOUT_REOPEN_WINDOW,
-        ).exists()
+    same_amount = last.get("amount") == (price_data or {}).get("unit_amount")
+    same_offer = last.get("offer", "") == (offer.code if offer else "")
+    if (
+        (last.get("plan"), last.get("email")) == (plan.slug, email)
+        and same_amount
+        and same_offer
+        and (
+            CheckoutSession.objects.filter(
+                stripe_id=last.get("id"),
+                completed_at__isnull=True,
+                created_at__gt=timezone.now() - CHECKOUT_REOPEN_WINDOW,
+            ).exists()
+        )
     ):
         return HttpResponseRedirect(last["url"], status=303)
     # Started from a note's page (`from`): credit the note, now or once the subscriber exists.
@@ -100,6 +129,8 @@ def checkout(request, slug):
     # Reuse the Stripe customer of a signed-in reader only: an anonymous checkout for a known
     # address must not reach that reader's billing details.
     customer = subscriber.stripe_customers.first() if signed_in else None
+    # A free trial is for new members: not again for someone who has subscribed before.
+    had_subscription = subscriber is not None and subscriber.subscriptions.exists()
     site = settings.SITE_URL
     try:
         session = stripe_api.create_checkout_session(
@@ -111,6 +142,8 @@ def checkout(request, slug):
             success_url=site + reverse("billing:success") + "?session_id={CHECKOUT_SESSION_ID}",
             cancel_url=site + reverse("billing:pricing"),
             promotion_code=offer.stripe_promotion_code_id if offer else "",
+            trial_days=0 if had_subscription else plan.trial_days,
+            price_data=price_data,
         )
     except stripe_api.StripeError as error:
         if offer is not None and isinstance(error, stripe_api.stripe.InvalidRequestError):
@@ -129,6 +162,7 @@ def checkout(request, slug):
         "plan": plan.slug,
         "email": email,
         "offer": offer.code if offer else "",
+        "amount": (price_data or {}).get("unit_amount"),
     }
     return HttpResponseRedirect(session["url"], status=303)
 
@@ -167,7 +201,16 @@ def success(request):
         address_limited = sign_in.emails_exhausted(request, subscriber.email)
         if not address_limited and checkout.claim_sign_in_email():
             sign_in.email_link(subscriber)
-    context = {"paid": True, "signed_in": signed_in, "address_limited": address_limited}
+    # A trial started here: say when it ends and how to cancel before paying anything.
+    trial = Subscription.objects.filter(
+        customer__stripe_id=checkout.customer_id, status=Subscription.Status.TRIALING
+    ).first()
+    context = {
+        "paid": True,
+        "signed_in": signed_in,
+        "address_limited": address_limited,
+        "trial": trial,
+    }
     return render(request, "billing/success.html", context)
 
 

@@ -24,8 +24,9 @@ KINDS = [
 ENTITLED = {"paid", "trialing", "past_due_in_grace", "comped", "staff"}
 
 
-def make_reader(kind: str, django_user_model):
-    """The Django user for this kind of reader (None for anonymous)."""
+def make_reader(kind: str, django_user_model, tier=None):
+    """The Django user for this kind of reader (None for anonymous); `tier`: the tier their
+    subscription or comp is for (None: no tier, which counts as the lowest)."""
     if kind == "anonymous":
         return None
     if kind == "staff":
@@ -53,9 +54,10 @@ def make_reader(kind: str, django_user_model):
                 "past_due_expired": now - timedelta(days=4),
             }.get(kind),
             state_at=now,
+            tier=tier,
         )
     if kind == "comped":
-        Comp.objects.create(subscriber=subscriber, until=now + timedelta(days=10))
+        Comp.objects.create(subscriber=subscriber, until=now + timedelta(days=10), tier=tier)
     if kind == "comp_expired":
-        Comp.objects.create(subscriber=subscriber, until=now - timedelta(days=1))
+        Comp.objects.create(subscriber=subscriber, until=now - timedelta(days=1), tier=tier)
     return ensure_user(subscriber)

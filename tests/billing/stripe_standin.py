@@ -25,11 +25,19 @@ other path is localstripe's:
 - test-only `POST /_config/subscriptions` (a JSON subscription object): from then on, retrieving
   that subscription id answers this object. It is how tests serve the current API shape (`price`
   and the period on each item) and states localstripe cannot reach (past_due, trialing).
+- `POST /v1/prices` (create, with `recurring[interval]`), kept as a legacy plan like the others;
+- on Checkout Sessions: `line_items[0][price_data]` (an inline price of an existing product,
+  created as Stripe does), `subscription_data[trial_period_days]` (paying then starts a
+  `trialing` subscription with `trial_start`/`trial_end`, in the current API shape, since
+  localstripe leaves trials `incomplete`), and `automatic_tax[enabled]`,
+  `billing_address_collection`, `customer_update` (Stripe refuses automatic tax for an existing
+  customer unless `customer_update[address]` is `auto`: so does this).
 """
 
 import socket
 import sys
 import time
+import uuid
 
 from aiohttp import web
 from localstripe import resources, server
@@ -114,24 +122,34 @@ class CheckoutSession(StripeObject):
         discounts=None,
         customer_creation=None,
         submit_type=None,
+        automatic_tax=None,
+        billing_address_collection=None,
+        customer_update=None,
         **kwargs,
     ):
         if mode not in ("subscription", "payment") or not line_items or not success_url:
             raise UserError(400, "mode, line_items and success_url are required")
+        tax = str((automatic_tax or {}).get("enabled")).lower() == "true"
+        if tax and customer and (customer_update or {}).get("address") not in ("auto", "never"):
+            raise UserError(400, "automatic_tax with an existing customer needs customer_update")
         item = line_items[0]
         price = item.get("price")
-        price_data = item.get("price_data")
-        if mode == "subscription" or price:
-            Plan._api_retrieve(price)  # 404 for an unknown price, as Stripe
-            amount = Plan._api_retrieve(price).amount
-            currency = Plan._api_retrieve(price).currency
-        else:
+        price_data = item.get("price_data") or {}
+        if mode == "payment" and not price:  # a one-off amount (tips, gifts)
             try:
                 amount = int(price_data["unit_amount"])
                 currency = price_data["currency"]
-                assert amount > 0 and price_data["product_data"]["name"]
+                label = price_data["product_data"]["name"]
+                assert amount > 0 and label
             except (KeyError, TypeError, ValueError, AssertionError):
                 raise UserError(400, "price_data needs currency, unit_amount, a name") from None
+        else:
+            if price:
+                Plan._api_retrieve(price)  # 404 for an unknown price, as Stripe
+            else:
+                price = inline_price(price_data)
+            plan = Plan._api_retrieve(price)
+            amount, currency, label = int(plan.amount), plan.currency, price
         if customer:
             Customer._api_retrieve(customer)
         promotion_code = None
@@ -161,9 +179,14 @@ class CheckoutSession(StripeObject):
         self.total_details = {"amount_discount": 0, "amount_shipping": 0, "amount_tax": 0}
         self.discounts = []
         self.url = f"{base_url}/_config/checkout/{self.id}"
-        self._price = price or price_data["product_data"]["name"]
+        self._price = label
         self._promotion_code = promotion_code
         self._discount()
+        self.subscription_data = subscription_data or {}
+        self.automatic_tax = {"enabled": tax, "status": "complete" if tax else None}
+        self.billing_address_collection = billing_address_collection
+        self._customer_update = customer_update
+        self._trial_days = int(self.subscription_data.get("trial_period_days") or 0)
 
     def _discount(self) -> None:
         """The promotion code's coupon comes off the total, as Checkout shows it."""
@@ -188,6 +211,67 @@ class CheckoutSession(StripeObject):
             raise UserError(400, "This promotion code cannot be redeemed")
         code.times_redeemed += 1
         Coupon._api_retrieve(code.promotion["coupon"]).times_redeemed += 1
+
+
+def inline_price(data: dict) -> str:
+    """A `price_data` line: Stripe creates a price of the product for this session."""
+    recurring = data.get("recurring") or {}
+    if not data.get("product") or not recurring.get("interval"):
+        raise UserError(400, "price_data needs product and recurring[interval]")
+    plan = Plan(
+        id="price_" + uuid.uuid4().hex[:14],
+        product=data["product"],
+        amount=data.get("unit_amount"),
+        currency=data.get("currency"),
+        interval=recurring["interval"],
+    )
+    return plan.id
+
+
+class Exported:
+    """A plain object (the current API shape) as an event's data."""
+
+    def __init__(self, data: dict):
+        self.data = data
+
+    def _export(self, **kwargs):
+        return self.data
+
+
+def trialing_subscription(customer_id: str, price_id: str, days: int, metadata) -> dict:
+    """What Stripe creates for a Checkout with a trial: `trialing` until `trial_end`."""
+    now = int(time.time())
+    trial_end = now + days * 86400
+    price = price_from_plan(Plan._api_retrieve(price_id))
+    data = {
+        "id": "sub_" + uuid.uuid4().hex[:14],
+        "object": "subscription",
+        "customer": customer_id,
+        "status": "trialing",
+        "created": now,
+        "start_date": now,
+        "trial_start": now,
+        "trial_end": trial_end,
+        "cancel_at_period_end": False,
+        "canceled_at": None,
+        "metadata": metadata or {},
+        "items": {
+            "object": "list",
+            "data": [
+                {
+                    "id": "si_" + uuid.uuid4().hex[:14],
+                    "object": "subscription_item",
+                    "quantity": 1,
+                    "current_period_start": now,
+                    "current_period_end": trial_end,
+                    "price": price,
+                }
+            ],
+        },
+    }
+    fixed_subscriptions[data["id"]] = data
+    schedule_webhook(Event("customer.subscription.created", Exported(data)))
+    return data
 
 
 class PortalSession(StripeObject):
@@ -233,6 +317,24 @@ async def list_prices(request):
     return server.json_response(
         {"object": "list", "url": "/v1/prices", "has_more": False, "data": data}
     )
+
+
+async def create_price(request):
+    data = await server.get_post_data(request) or {}
+    recurring = data.get("recurring") or {}
+    metadata = dict(data.get("metadata") or {})
+    if data.get("lookup_key"):
+        metadata["lookup_key"] = data["lookup_key"]
+    plan = Plan(
+        id="price_" + uuid.uuid4().hex[:14],
+        product=data.get("product"),
+        amount=data.get("unit_amount"),
+        currency=data.get("currency"),
+        interval=recurring.get("interval"),
+        nickname=data.get("nickname"),
+        metadata=metadata,
+    )
+    return server.json_response(price_from_plan(plan))
 
 
 async def retrieve_price(request):
@@ -288,10 +390,15 @@ async def complete_checkout_session(request):
         email = email or customer.email
         card = PaymentMethod._api_attach("pm_card_visa", customer=customer.id)
         Customer._api_update(customer.id, invoice_settings={"default_payment_method": card.id})
-        subscription = Subscription._api_create(
-            customer=customer.id, items=[{"plan": session._price}], metadata=session.metadata
-        )
-        session.subscription = subscription.id
+        if session._trial_days:
+            subscription_id = trialing_subscription(
+                customer.id, session._price, session._trial_days, session.metadata
+            )["id"]
+        else:
+            subscription_id = Subscription._api_create(
+                customer=customer.id, items=[{"plan": session._price}], metadata=session.metadata
+            ).id
+        session.subscription = subscription_id
     session.status = "complete"
     session.payment_status = "paid"
     session.customer_details = {"email": email}
@@ -374,6 +481,7 @@ def add_routes(app: web.Application) -> None:
     app.middlewares.append(fixed_subscription_middleware)
     app.router.add_post("/_config/subscriptions", put_subscription)
     app.router.add_get("/v1/prices", list_prices)
+    app.router.add_post("/v1/prices", create_price)
     app.router.add_get("/v1/prices/{id}", retrieve_price)
     app.router.add_post("/v1/checkout/sessions", create_checkout_session)
     app.router.add_get("/v1/checkout/sessions/{id}", retrieve_checkout_session)

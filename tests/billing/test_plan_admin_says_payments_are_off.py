@@ -48,6 +48,7 @@ def test_saving_a_plan_without_stripe_keys_warns_once_on_the_next_page(author, s
             "interval": "month",
             "active": "on",
             "order": "0",
+            "trial_days": "0",
         },
         follow=True,
     )
