@@ -7,11 +7,13 @@ its checkouts (one row each: a redemption) and the paid invoices of the subscrip
 """
 
 import re
-from datetime import datetime
+from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
 from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
+from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
 from newsletter.models import Subscriber
@@ -156,3 +158,43 @@ def record_invoice(invoice: dict[str, Any], subscription_id: str) -> OfferPaymen
         },
     )
     return payment
+
+
+def _coupon_of(promotion_code: dict[str, Any]) -> dict[str, Any]:
+    # Current API: promotion.coupon (an id); older versions: coupon (the object).
+    coupon = (promotion_code.get("promotion") or {}).get("coupon") or promotion_code.get("coupon")
+    return stripe_api.retrieve_coupon(coupon) if isinstance(coupon, str) else coupon or {}
+
+
+def adopt_from_stripe(say: Callable[[str], None] = print) -> int:
+    """`sync_plans`: active promotion codes the author made in Stripe's dashboard with the
+    metadata solo = true become offers (on every active plan; narrow them in the admin)."""
+    adopted = 0
+    for code in stripe_api.list_promotion_codes():
+        if (code.get("metadata") or {}).get("solo") != "true":
+            continue
+        if Offer.objects.filter(stripe_promotion_code_id=code["id"]).exists():
+            continue
+        coupon = _coupon_of(code)
+        slug = slugify(code.get("code") or "")[:40]
+        if not slug or Offer.objects.filter(code=slug).exists():
+            say(f"skipped promotion code {code['id']}: code {slug!r} missing or taken")
+            continue
+        expires = code.get("expires_at")
+        offer = Offer.objects.create(
+            code=slug,
+            name=coupon.get("name") or code.get("code"),
+            percent_off=round(coupon["percent_off"]) if coupon.get("percent_off") else None,
+            amount_off=None if coupon.get("percent_off") else coupon.get("amount_off"),
+            currency=coupon.get("currency") or "eur",
+            duration=coupon.get("duration") or Offer.Duration.ONCE,
+            duration_in_months=coupon.get("duration_in_months"),
+            max_redemptions=code.get("max_redemptions"),
+            expires_at=datetime.fromtimestamp(expires, tz=UTC) if expires else None,
+            stripe_coupon_id=coupon.get("id") or "",
+            stripe_promotion_code_id=code["id"],
+        )
+        offer.plans.set(Plan.objects.filter(active=True))
+        say(f"adopted offer {slug} ({code['id']})")
+        adopted += 1
+    return adopted

@@ -124,6 +124,15 @@ def create_promotion_code(
     return client().v1.promotion_codes.create(params).to_dict()
 
 
+def list_promotion_codes() -> list[dict[str, Any]]:
+    result = client().v1.promotion_codes.list({"active": True, "limit": 100})
+    return [code.to_dict() for code in result.auto_paging_iter()]
+
+
+def retrieve_coupon(coupon_id: str) -> dict[str, Any]:
+    return client().v1.coupons.retrieve(coupon_id).to_dict()
+
+
 def set_promotion_code_active(promotion_code_id: str, active: bool) -> None:
     client().v1.promotion_codes.update(promotion_code_id, {"active": active})
 

@@ -10,7 +10,7 @@ from ..models import Offer
 
 @require_GET
 def offer(request, code):
-    found = offers.with_figures(Offer.objects.filter(code=code.lower())).first()
+    found = offers.with_figures(Offer.objects.filter(code__iexact=code)).first()
     if found is None:
         return gone(request, None, "")
     why = offers.state(found)

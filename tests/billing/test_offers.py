@@ -2,8 +2,10 @@
 brought; an expired, used-up or unknown offer gets a clear page, at the link and at checkout."""
 
 from datetime import timedelta
+from io import StringIO
 
 import pytest
+from django.core.management import call_command
 from django.utils import timezone
 
 from billing import offers
@@ -177,3 +179,27 @@ def test_an_offer_is_refused_on_a_plan_it_was_not_made_for(local_stripe, monthly
 
     assert response.status_code == 410
     assert "This offer does not apply to this plan." in response.content.decode()
+
+
+def test_sync_plans_adopts_a_promotion_code_made_in_stripes_dashboard(local_stripe, monthly):
+    coupon = local_stripe.client.v1.coupons.create(
+        {"id": "WINTER", "amount_off": 200, "currency": "eur", "duration": "once"}
+    )
+    local_stripe.client.v1.promotion_codes.create(
+        {
+            "promotion": {"type": "coupon", "coupon": coupon.id},
+            "code": "WINTER",
+            "metadata": {"solo": "true"},
+        }
+    )
+    local_stripe.client.v1.promotion_codes.create(
+        {"promotion": {"type": "coupon", "coupon": coupon.id}, "code": "OTHERSHOP"}
+    )
+
+    call_command("sync_plans", stdout=StringIO())
+    call_command("sync_plans", stdout=StringIO())  # again: nothing new
+
+    offer = Offer.objects.get()
+    assert (offer.code, offer.amount_off, offer.duration) == ("winter", 200, "once")
+    assert list(offer.plans.all()) == [monthly]
+    assert offers.state(offer) == offers.OPEN
