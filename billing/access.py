@@ -171,6 +171,7 @@ def can_read(reader: Reader, note: Note) -> bool:
 __all__ = [
     "ANONYMOUS",
     "FREE_SUBSCRIBER",
+    "NO_RANK",
     "TOP_RANK",
     "Reader",
     "can_read",

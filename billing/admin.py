@@ -1,5 +1,7 @@
+from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from newsletter.admin import ReadOnlyAdmin
@@ -10,13 +12,90 @@ from . import (
     webhooks,
 )
 from .access import paid_subscribers
-from .models import Comp, Customer, Plan, StripeEvent, Subscription
+from .models import Comp, Customer, Plan, StripeEvent, Subscription, Tier
+
+# What makes a Stripe price: Stripe never changes a price's amount, so a change makes a new one.
+PRICE_FIELDS = ("amount", "currency", "interval")
+
+
+class TierPlanFormSet(forms.BaseInlineFormSet):
+    def clean(self):
+        super().clean()
+        creating = any(
+            form.has_changed() and not getattr(form, "cleaned_data", {}).get("DELETE")
+            for form in self.forms
+            if form.instance.pk is None or set(PRICE_FIELDS) & set(form.changed_data)
+        )
+        if creating and not stripe_api.is_configured():
+            raise ValidationError(
+                _("Payments are off: set STRIPE_SECRET_KEY to create this tier's prices in Stripe.")
+            )
+
+
+class TierPlanInline(admin.TabularInline):
+    """A tier's prices: saving creates each new one in Stripe, on the tier's product."""
+
+    model = Plan
+    formset = TierPlanFormSet
+    extra = 0
+    fields = [
+        "name",
+        "slug",
+        "amount",
+        "currency",
+        "interval",
+        "trial_days",
+        "minimum_amount",
+        "active",
+        "order",
+        "stripe_price_id",
+    ]
+    readonly_fields = ["stripe_price_id"]
+    prepopulated_fields = {"slug": ["name"]}
+
+
+@admin.register(Tier)
+class TierAdmin(admin.ModelAdmin):
+    """Tiers made here are made in Stripe too: a product (metadata solo = true) and a price per
+    plan. Tiers made in Stripe come in with `sync_plans`."""
+
+    list_display = ["name", "position", "active", "stripe_product_id"]
+    list_editable = ["position", "active"]
+    fields = ["name", "description", "benefits", "position", "active", "stripe_product_id"]
+    readonly_fields = ["stripe_product_id"]
+    inlines = [TierPlanInline]
+
+    def save_model(self, request, obj, form, change):
+        if stripe_api.is_configured():
+            if not obj.stripe_product_id:
+                obj.stripe_product_id = stripe_api.create_product(obj.name, obj.description)["id"]
+            elif {"name", "description"} & set(form.changed_data):
+                stripe_api.update_product(obj.stripe_product_id, obj.name, obj.description)
+        super().save_model(request, obj, form, change)
+
+    def save_formset(self, request, form, formset, change):
+        tier = form.instance
+        for plan_form in formset.forms:
+            plan = plan_form.instance
+            if not plan_form.has_changed() or plan_form.cleaned_data.get("DELETE"):
+                continue
+            if plan.pk is None or set(PRICE_FIELDS) & set(plan_form.changed_data):
+                # Readers on an earlier price keep their tier: it is the same product.
+                plan.stripe_price_id = stripe_api.create_price(
+                    product_id=tier.stripe_product_id,
+                    amount=plan.amount,
+                    currency=plan.currency,
+                    interval=plan.interval,
+                    nickname=plan.name,
+                )["id"]
+        super().save_formset(request, form, formset, change)
 
 
 @admin.register(Plan)
 class PlanAdmin(admin.ModelAdmin):
-    list_display = ["name", "slug", "amount", "currency", "interval", "active", "order"]
+    list_display = ["name", "tier", "slug", "amount", "currency", "interval", "active", "order"]
     list_editable = ["active", "order"]
+    list_select_related = ["tier"]
     prepopulated_fields = {"slug": ["name"]}
 
     def changelist_view(self, request, extra_context=None):
@@ -55,13 +134,15 @@ class SubscriptionAdmin(ReadOnlyAdmin):  # a mirror of Stripe: changed by Stripe
         "stripe_id",
         "subscriber",
         "status",
+        "tier",
         "plan",
+        "trial_end",
         "current_period_end",
         "cancel_at_period_end",
     ]
-    list_filter = ["status", "plan", "cancel_at_period_end"]
+    list_filter = ["status", "tier", "plan", "cancel_at_period_end"]
     search_fields = ["stripe_id", "subscriber__email", "customer__stripe_id"]
-    list_select_related = ["subscriber", "plan"]
+    list_select_related = ["subscriber", "plan", "tier"]
     readonly_fields = [f.name for f in Subscription._meta.fields]
 
     def changelist_view(self, request, extra_context=None):
@@ -79,7 +160,8 @@ class SubscriptionAdmin(ReadOnlyAdmin):  # a mirror of Stripe: changed by Stripe
 
 @admin.register(Comp)
 class CompAdmin(admin.ModelAdmin):
-    list_display = ["subscriber", "until", "note", "created_at"]
+    list_display = ["subscriber", "tier", "until", "note", "created_at"]
+    list_select_related = ["subscriber", "tier"]
     raw_id_fields = ["subscriber"]
     search_fields = ["subscriber__email", "note"]
 

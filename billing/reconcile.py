@@ -2,8 +2,11 @@
 
 from collections.abc import Callable
 
+from django.db.models import Max
+from django.utils.text import slugify
+
 from . import stripe_api, sync
-from .models import Customer, IgnoredSubscription, Interval, Plan, Subscription
+from .models import Customer, IgnoredSubscription, Interval, Plan, Subscription, Tier
 
 # How a product says it is Solo's: the Stripe account may sell other things, whose subscribers
 # must not become paid readers here.
@@ -26,6 +29,13 @@ def sync_plans(say: Callable[[str], None] = print) -> int:
     products = {product["id"]: product for product in stripe_api.list_products()}
     skipped: dict[str, str] = {}
     changed = 0
+    tiers = {}
+    for product in products.values():
+        if is_solo_product(product):
+            tiers[product["id"]], created = adopt_tier(product)
+            changed += created
+            if created:
+                say(f"created tier {product.get('name')!r} ({product['id']})")
     for price in stripe_api.list_recurring_prices():
         product_id = price.get("product") or ""  # an id: the list is not expanded
         product = products.get(product_id) or {}
@@ -41,8 +51,13 @@ def sync_plans(say: Callable[[str], None] = print) -> int:
             "currency": price.get("currency") or "eur",
             "interval": interval,
             "active": bool(price.get("active")),
+            "tier": tiers[product_id],
         }
         plan = Plan.objects.filter(stripe_price_id=price["id"]).first()
+        if plan is None and not price.get("lookup_key"):
+            taken = Plan.objects.filter(slug=slug).exclude(tier=tiers[product_id]).exists()
+            if taken:  # another tier's plan of the same interval: name it after this tier
+                slug = f"{slugify(tiers[product_id].name)[:40]}-{interval}"
         if plan is None:
             if Plan.objects.filter(slug=slug).exists():
                 if fields["active"]:
@@ -70,6 +85,28 @@ def sync_plans(say: Callable[[str], None] = print) -> int:
     if changed:
         say("Run reconcile_stripe to give access to readers who already pay a new plan.")
     return changed
+
+
+def adopt_tier(product: dict) -> tuple[Tier, bool]:
+    """The tier of a Solo product: its name and description follow Stripe's; a new one goes
+    after the others. Its benefits and place stay the author's, set in the admin."""
+    name = (product.get("name") or product["id"])[:100]
+    description = product.get("description") or ""
+    tier = Tier.objects.filter(stripe_product_id=product["id"]).first()
+    if tier is None:
+        last = Tier.objects.aggregate(last=Max("position"))["last"]
+        tier = Tier.objects.create(
+            stripe_product_id=product["id"],
+            name=name,
+            description=description,
+            position=0 if last is None else last + 1,
+            active=bool(product.get("active", True)),
+        )
+        return tier, True
+    if (tier.name, tier.description) != (name, description):
+        tier.name, tier.description = name, description
+        tier.save(update_fields=["name", "description"])
+    return tier, False
 
 
 SNAPSHOT = ("status", "current_period_end", "cancel_at_period_end", "price_id")

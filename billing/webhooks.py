@@ -104,6 +104,42 @@ def on_invoice_payment_failed(obj: dict, event: StripeEvent) -> str:
     return f"{subscription_id} past_due, reader emailed"
 
 
+def on_trial_will_end(obj: dict, event: StripeEvent) -> str:
+    """Stripe's warning three days before a trial ends: the reader is told when, what they will
+    pay and how to cancel. One email per trial, however often the event comes."""
+    subscription = sync.sync_subscription(obj["id"], fallback=obj, fallback_at=event.created)
+    if subscription is None:
+        return f"{obj['id']} ignored: not a Solo plan"
+    trial_end = subscription.trial_end
+    if subscription.status != Subscription.Status.TRIALING or trial_end is None:
+        return f"{subscription.stripe_id} {subscription.status}: no trial to warn about"
+    warned = (
+        Subscription.objects.filter(pk=subscription.pk)
+        .exclude(trial_warned_for=trial_end)
+        .update(trial_warned_for=trial_end)
+    )
+    if not warned:
+        return f"{subscription.stripe_id} trial end already announced"
+    email_trial_ending(subscription)
+    return f"{subscription.stripe_id} trial ends {trial_end:%Y-%m-%d}, reader emailed"
+
+
+def email_trial_ending(subscription: Subscription) -> None:
+    link = settings.BILLING_PORTAL_LOGIN_URL or settings.SITE_URL + reverse("billing:account")
+    context = {
+        "link": link,
+        "site_name": SiteSettings.current().name,
+        "trial_end": subscription.trial_end,
+        "amount": f"{subscription.amount / 100:.2f} {subscription.currency.upper()}",
+        "interval": subscription.get_interval_display(),
+        "ends_with_trial": subscription.cancel_at_period_end,
+    }
+    subject = _("Your free trial ends soon")
+    text = render_to_string("billing/email/trial_ending.txt", context)
+    email = subscription.subscriber.email
+    transaction.on_commit(lambda: send_email.delay(email, subject, text))
+
+
 def email_payment_failed(email: str) -> None:
     link = settings.BILLING_PORTAL_LOGIN_URL or settings.SITE_URL + reverse("billing:account")
     context = {"link": link, "site_name": SiteSettings.current().name}
@@ -117,6 +153,7 @@ HANDLERS: dict[str, Callable[[dict, StripeEvent], str]] = {
     "customer.subscription.created": on_subscription_changed,
     "customer.subscription.updated": on_subscription_changed,
     "customer.subscription.deleted": on_subscription_changed,
+    "customer.subscription.trial_will_end": on_trial_will_end,
     "invoice.paid": on_invoice_paid,
     "invoice.payment_succeeded": on_invoice_paid,  # older API versions (and localstripe)
     "invoice.payment_failed": on_invoice_payment_failed,

@@ -197,7 +197,7 @@ def _with_readers(issue: Issue, jobs: list[Job]) -> list[Job]:
 
 def send_batch(issue_id: int, delivery_ids: list[int]) -> dict[str, int]:
     """Send one batch. Raises TransientSendError when some rows must be retried later."""
-    issue = Issue.objects.select_related("note").get(pk=issue_id)
+    issue = Issue.objects.select_related("note__minimum_tier").get(pk=issue_id)
     if issue.status != Issue.Status.SENDING:
         return {"sent": 0}
     jobs = _with_readers(issue, claim(issue_id, delivery_ids))

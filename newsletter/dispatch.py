@@ -18,10 +18,11 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Q, QuerySet
+from django.db.models.lookups import LessThan
 from django.utils import timezone
 
-from billing.access import paid_condition, paid_subscribers
+from billing.access import NO_RANK, paid_condition, paid_subscribers, tier_rank_expression
 
 from . import emails
 from .models import Delivery, Issue, Subscriber
@@ -52,6 +53,7 @@ class AudienceCounts:
     paid: int
     free_get_all: bool  # free readers may read the note in full (or the issue has no note)
     paid_get_all: bool
+    paid_below_tier: int = 0  # paid readers of a tier below the note's: they get the teaser
 
     @property
     def total(self) -> int:
@@ -59,7 +61,8 @@ class AudienceCounts:
 
     @property
     def whole(self) -> int:
-        return self.free * self.free_get_all + self.paid * self.paid_get_all
+        paid_whole = (self.paid - self.paid_below_tier) * self.paid_get_all
+        return self.free * self.free_get_all + paid_whole
 
     @property
     def teaser(self) -> int:
@@ -69,12 +72,21 @@ class AudienceCounts:
 def audience_counts(issue: Issue) -> AudienceCounts:
     """The audience as the send would snapshot it now, counted in one query; what each kind of
     reader gets is the access rule's answer for that kind (premium text never leaks)."""
-    counts = audience(issue).aggregate(total=Count("pk"), paid=Count("pk", filter=paid_condition()))
+    note = issue.note
+    needed = note.minimum_tier.position if note and note.minimum_tier_id else None
+    # A paid reader's rank is never below NO_RANK + 1; no minimum tier: nobody is below it.
+    below = LessThan(tier_rank_expression(), needed if needed is not None else NO_RANK)
+    counts = audience(issue).aggregate(
+        total=Count("pk"),
+        paid=Count("pk", filter=paid_condition()),
+        below=Count("pk", filter=Q(paid_condition()) & Q(below)),
+    )
     return AudienceCounts(
         free=counts["total"] - counts["paid"],
         paid=counts["paid"],
         free_get_all=not emails.teaser_only(issue, emails.SAMPLE_READERS[emails.FREE]),
         paid_get_all=not emails.teaser_only(issue, emails.SAMPLE_READERS[emails.PAID]),
+        paid_below_tier=counts["below"],
     )
 
 

@@ -98,6 +98,8 @@ def detail(request, slug):
         "can_read": can_read(reader, note),
         "open_to_all": can_read(ANONYMOUS, note),  # no paywall at all
         "subscribing_unlocks": can_read(FREE_SUBSCRIBER, note),  # the paywall's invitation
+        "required_tier": note.minimum_tier if note.visibility == Note.Visibility.PAID else None,
+        "reader_pays": reader.is_paid,  # a paying reader of a lower tier is invited to upgrade
         "canonical": canonical,
         "json_ld": json_ld(blog_posting(note, tags, url, site)),
         "social": social.for_note(note, canonical, site),

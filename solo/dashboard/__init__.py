@@ -8,7 +8,16 @@ from django.utils import timezone
 from billing.models import Subscription
 
 from .charts import charts
-from .figures import money, paid_figures, problems, subscribers_by_status, upcoming
+from .figures import (
+    money,
+    paid_figures,
+    problems,
+    revenue_by_tier,
+    subscribers_by_status,
+    tier_history,
+    trial_figures,
+    upcoming,
+)
 from .one_off import money_figures
 from .setup import checklist
 
@@ -27,6 +36,9 @@ def dashboard(now=None) -> dict:
         "by_status": subscribers_by_status(),
         **paid,
         "mrr": [(code, money(cents), money(cents * 12)) for code, cents in mrr.items()],
+        "revenue_by_tier": revenue_by_tier(now),
+        "tier_history": tier_history(now, currency),
+        "trials": trial_figures(now),
         "upcoming": upcoming(now),
         "one_off": money_figures(),
         **problems(),

@@ -28,7 +28,7 @@ from django.urls import reverse
 from django.utils import formats, timezone
 
 from billing.access import paid_subscribers
-from billing.models import Comp, StripeEvent, Subscription, monthly_amount
+from billing.models import TRIAL_PAYMENT_WINDOW, Comp, StripeEvent, Subscription, monthly_amount
 from newsletter.models import Delivery, Issue, Subscriber
 from notes.models import Note
 
@@ -106,6 +106,77 @@ def monthly_history(now=None, currency: str = "") -> dict:
         "paid_readers": readers,
         "mrr": [round(revenue[f"m{i}"] or 0) for i in range(MONTHS)],
     }
+
+
+def revenue_by_tier(now=None) -> list[dict]:
+    """MRR (cents) per tier and currency now, tiers in their order; the same subscriptions as
+    `mrr_by_currency`, so the tiers of a currency add up to its MRR. One query."""
+    rows = (
+        Subscription.objects.granting_access(now)
+        .values("tier__name", "tier__position", "currency")
+        .annotate(mrr=Sum(monthly_amount()), readers=Count("subscriber", distinct=True))
+        .order_by(F("tier__position").asc(nulls_first=True), "tier__name", "currency")
+    )
+    return [
+        {
+            "tier": row["tier__name"] or "",
+            "currency": (row["currency"] or "").upper(),
+            "mrr": money(row["mrr"] or 0),
+            "arr": money((row["mrr"] or 0) * 12),
+            "readers": row["readers"],
+        }
+        for row in rows
+    ]
+
+
+def tier_history(now=None, currency: str = "") -> dict:
+    """MRR (cents, main currency) per tier at the end of each of the last 12 months, rebuilt
+    from the Stripe mirror like `monthly_history`: one query, one row per tier."""
+    now = now or timezone.now()
+    starts = _month_starts(now)
+    moments = starts[1:] + [now]
+    subs = Subscription.objects.filter(~Q(status__in=NEVER_PAID), currency__iexact=currency)
+    rows = (
+        subs.values("tier__name", "tier__position")
+        .annotate(
+            **{
+                f"m{i}": Sum(monthly_amount(), filter=_live_at(moment))
+                for i, moment in enumerate(moments)
+            }
+        )
+        .order_by(F("tier__position").asc(nulls_first=True), "tier__name")
+    )
+    return {
+        "labels": [formats.date_format(start, "M Y") for start in starts],
+        "tiers": [
+            {
+                "tier": row["tier__name"] or "",
+                "values": [money(row[f"m{i}"] or 0) for i in range(MONTHS)],
+            }
+            for row in rows
+        ],
+    }
+
+
+def trial_figures(now=None) -> dict:
+    """Readers in a free trial now, and of the trials that ended in the last 90 days, how many
+    became paying (a payment went through after the trial). One query."""
+    now = now or timezone.now()
+    since = now - timedelta(days=DAYS)
+    paid_after = F("trial_end") + TRIAL_PAYMENT_WINDOW
+    ended = Q(trial_end__isnull=False, trial_end__lte=now, trial_end__gte=since)
+    converted = ended & (
+        Q(status=Subscription.Status.ACTIVE)
+        | Q(status=Subscription.Status.PAST_DUE, past_due_since__gte=paid_after)
+        | Q(status__in=ENDED, canceled_at__gte=paid_after)
+    )
+    counts = Subscription.objects.aggregate(
+        trialing=Count("pk", filter=Q(status=Subscription.Status.TRIALING)),
+        ended=Count("pk", filter=ended),
+        converted=Count("pk", filter=converted),
+    )
+    rate = round(100 * counts["converted"] / counts["ended"]) if counts["ended"] else None
+    return {**counts, "conversion_rate": rate}
 
 
 def _paid_readers_at(moments: list[datetime]) -> list[int]:

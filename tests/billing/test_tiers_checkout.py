@@ -206,3 +206,26 @@ def test_stripe_tax_turns_on_automatic_tax_and_address_collection(
     client.force_login(ensure_user(reader))
     session = session_of(local_stripe, client.post("/billing/checkout/member-year/"))
     assert (session["customer"], session["automatic_tax"]["enabled"]) == (stripe_customer.id, True)
+
+
+def test_a_reader_of_a_lower_tier_is_invited_to_change_tier_not_to_subscribe(
+    tiers, client, django_user_model
+):
+    from notes.models import Note
+    from tests.billing.readers import make_reader
+
+    member, founding = tiers
+    Note.objects.create(
+        title="For founders",
+        slug="for-founders",
+        body="Open part.\n\n<!-- paywall -->\n\nFounders only.",
+        status=Note.Status.PUBLISHED,
+        visibility=Note.Visibility.PAID,
+        minimum_tier=founding,
+        published_at="2026-01-01T00:00:00Z",
+    )
+    client.force_login(make_reader("paid", django_user_model, tier=member))
+    page = client.get("/notes/for-founders/").content.decode()
+    assert "The rest of this note is for Founding member members and above" in page
+    assert "Your tier does not include this note" in page
+    assert "Founders only." not in page
