@@ -79,7 +79,7 @@ def redeem(request, token):
         refusal = _("This gift link has expired.")
     if request.method == "POST" and not refusal:
         try:
-            subscriber = gifts.redeem(token)
+            subscriber = gifts.redeem(gift.token)
         except gifts.Refused as error:  # redeemed meanwhile by another request
             refusal = str(error)
         else:
