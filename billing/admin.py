@@ -2,6 +2,7 @@ from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
+from django.http import HttpResponseRedirect
 from django.utils.translation import gettext_lazy as _
 
 from newsletter.admin import ReadOnlyAdmin
@@ -64,6 +65,18 @@ class TierAdmin(admin.ModelAdmin):
     fields = ["name", "description", "benefits", "position", "active", "stripe_product_id"]
     readonly_fields = ["stripe_product_id"]
     inlines = [TierPlanInline]
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except stripe_api.StripeError as error:  # the save's transaction is rolled back
+            self.message_user(
+                request,
+                _("Stripe did not answer as expected (%(error)s): nothing was saved here.")
+                % {"error": error.user_message or type(error).__name__},
+                messages.ERROR,
+            )
+            return HttpResponseRedirect(request.get_full_path())
 
     def save_model(self, request, obj, form, change):
         if stripe_api.is_configured():

@@ -111,3 +111,17 @@ def test_sync_plans_adopts_products_made_in_stripe_as_tiers(local_stripe):
     tiers[1].refresh_from_db()
     assert (tiers[1].name, tiers[1].description) == ("Founding member", "The first ones.")
     assert tiers[1].benefits == "A call a year"
+
+
+def test_when_stripe_cannot_be_reached_the_admin_says_so_and_saves_nothing(
+    local_stripe, author, settings
+):
+    settings.STRIPE_API_BASE = "http://127.0.0.1:9"  # nobody listens there
+    response = author.post(
+        "/admin/billing/tier/add/",
+        tier_form(plan_row(0, "Monthly", "monthly", 500, "month")),
+        follow=True,
+    )
+    assert response.status_code == 200
+    assert "nothing was saved here" in response.content.decode()
+    assert not Tier.objects.exists() and not Plan.objects.exists()
