@@ -4,6 +4,7 @@ import secrets
 from datetime import timedelta
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Case, F, FloatField, Sum, Value, When
 from django.urls import reverse
@@ -118,6 +119,18 @@ class Plan(models.Model):
     @property
     def display_amount(self) -> str:
         return f"{self.amount / 100:.2f} {self.currency.upper()}"
+
+    @property
+    def lets_reader_choose(self) -> bool:
+        """The reader types the amount: only on a tier's product, whose prices count as the tier."""
+        return self.minimum_amount is not None and bool(self.tier and self.tier.stripe_product_id)
+
+    def clean(self):
+        # `tier`, not `tier_id`: in the tier admin, a new tier has no id yet when plans are checked.
+        if self.minimum_amount is not None and self.tier is None:
+            raise ValidationError(
+                {"minimum_amount": _("A chosen amount needs a tier: set the plan's tier.")}
+            )
 
     @property
     def amount_units(self) -> str:

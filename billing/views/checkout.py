@@ -60,18 +60,17 @@ def checkout(request, slug):
     if not stripe_api.is_configured():
         return render(request, "billing/unavailable.html", status=503)
     price_data = None
-    if plan.minimum_amount is not None:
+    if plan.lets_reader_choose:
         try:
             amount = comparison.chosen_amount(plan, request.POST.get("amount"))
         except comparison.AmountRefused as refused:
             return pricing(request, status=400, amount_error=(plan.slug, str(refused)))
-        product = plan.tier.stripe_product_id if plan.tier else ""
-        if amount != plan.amount and product:
+        if amount != plan.amount:
             # Stripe's custom unit amounts work for one-time payments only: a subscription for
             # an amount the reader chose is an inline price of the tier's product.
             price_data = {
                 "currency": plan.currency,
-                "product": product,
+                "product": plan.tier.stripe_product_id,
                 "unit_amount": amount,
                 "recurring": {"interval": plan.interval},
             }

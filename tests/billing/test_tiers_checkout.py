@@ -229,3 +229,13 @@ def test_a_reader_of_a_lower_tier_is_invited_to_change_tier_not_to_subscribe(
     assert "The rest of this note is for Founding member members and above" in page
     assert "Your tier does not include this note" in page
     assert "Founders only." not in page
+
+
+def test_a_chosen_amount_needs_a_tier_whose_prices_count(local_stripe, client):
+    from django.core.exceptions import ValidationError
+
+    plan = Plan(name="Loose", slug="loose", stripe_price_id="loose", amount=900, minimum_amount=500)
+    with pytest.raises(ValidationError):
+        plan.full_clean()
+    plan.save()  # made some other way: the amount field is not offered, the price is charged
+    assert 'name="amount"' not in client.get("/pricing/").content.decode()
