@@ -79,8 +79,9 @@ class OfferAdmin(admin.ModelAdmin):
         why = offers.state(offer)
         return _("open") if why == offers.OPEN else offers.REASONS[why]
 
-    def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)  # the plans, before Stripe
+        obj = form.instance
         try:
             if not change:
                 offers.create_in_stripe(obj)

@@ -80,6 +80,10 @@ def stripe_code(code: str) -> str:
     return re.sub(r"[^A-Za-z0-9]", "", code).upper()[:500]
 
 
+def plans_of(offer: Offer) -> list[Plan]:
+    return list(offer.plans.select_related("tier"))
+
+
 def create_in_stripe(offer: Offer) -> None:
     """The Stripe coupon and promotion code behind a new offer (the admin saves it)."""
     coupon: dict[str, Any] = {
@@ -94,6 +98,11 @@ def create_in_stripe(offer: Offer) -> None:
         coupon["currency"] = offer.currency
     if offer.duration == Offer.Duration.REPEATING:
         coupon["duration_in_months"] = offer.duration_in_months
+    # Typed at a plain Checkout, the code then only discounts the offer's tiers (Stripe limits a
+    # coupon by product; the interval is checked by the site, which applies the code itself).
+    products = {plan.tier.stripe_product_id if plan.tier_id else "" for plan in plans_of(offer)}
+    if products and all(products):
+        coupon["applies_to"] = {"products": sorted(products)}
     offer.stripe_coupon_id = stripe_api.create_coupon(coupon)["id"]
     expires = int(offer.expires_at.timestamp()) if offer.expires_at else None
     promotion = stripe_api.create_promotion_code(

@@ -18,7 +18,8 @@ other path is localstripe's:
   `amount_total` and `payment_intent`, and no subscription;
 - `discounts=[{promotion_code}]` on a session (refused, as Stripe does, when the code is inactive,
   expired or used up), shown after payment as `discounts`, `total_details.amount_discount` and a
-  lower `amount_total`; localstripe's own coupons (`/v1/coupons`) are the coupons;
+  lower `amount_total`; localstripe's own coupons (`/v1/coupons`) are the coupons, with `name` and
+  `applies_to[products]` kept beside them (a code is refused on a session of another product);
 - `/v1/promotion_codes` (create, retrieve, list by `code`, update `active`), in the current API
   shape (`promotion: {type: "coupon", coupon}`);
 - `/v1/billing_portal/sessions` (create);
@@ -159,6 +160,10 @@ class CheckoutSession(StripeObject):
             promotion_code = PromotionCode._api_retrieve(discounts[0].get("promotion_code") or "")
             if not promotion_code._redeemable():
                 raise UserError(400, "This promotion code cannot be redeemed")
+            coupon = Coupon._api_retrieve(promotion_code.promotion["coupon"])
+            products = (getattr(coupon, "applies_to", None) or {}).get("products")
+            if products and (not price or Plan._api_retrieve(price).product not in products):
+                raise UserError(400, "This promotion code applies to none of the items")
         super().__init__()
         self.mode = mode
         self.customer = customer
@@ -437,6 +442,19 @@ async def put_subscription(request):
 
 
 @web.middleware
+async def coupon_middleware(request, handler):
+    """Coupons are localstripe's, which knows neither `applies_to` nor `name`: kept here."""
+    if request.method == "POST" and request.path == "/v1/coupons":
+        data = await server.get_post_data(request) or {}
+        applies_to, name = data.pop("applies_to", None), data.pop("name", None)
+        coupon = Coupon(**data)
+        coupon.applies_to = applies_to
+        coupon.name = name
+        return server.json_response(coupon._export())
+    return await handler(request)
+
+
+@web.middleware
 async def fixed_subscription_middleware(request, handler):
     if request.method == "DELETE" and request.path == "/_config/data":
         fixed_subscriptions.clear()
@@ -479,6 +497,7 @@ def add_routes(app: web.Application) -> None:
     app.router.add_get("/v1/promotion_codes/{id}", retrieve_promotion_code)
     app.router.add_post("/v1/promotion_codes/{id}", update_promotion_code)
     app.middlewares.append(fixed_subscription_middleware)
+    app.middlewares.append(coupon_middleware)
     app.router.add_post("/_config/subscriptions", put_subscription)
     app.router.add_get("/v1/prices", list_prices)
     app.router.add_post("/v1/prices", create_price)

@@ -6,10 +6,11 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
+from django.test import Client
 from django.utils import timezone
 
 from billing import offers
-from billing.models import CheckoutSession, Offer, OfferPayment, Plan
+from billing.models import CheckoutSession, Offer, OfferPayment, Plan, Tier
 
 from .payloads import event
 
@@ -203,3 +204,48 @@ def test_sync_plans_adopts_a_promotion_code_made_in_stripes_dashboard(local_stri
     assert (offer.code, offer.amount_off, offer.duration) == ("winter", 200, "once")
     assert list(offer.plans.all()) == [monthly]
     assert offers.state(offer) == offers.OPEN
+
+
+def test_an_offer_on_a_tiers_plan_is_a_coupon_for_that_tiers_product_only(
+    local_stripe, admin_client
+):
+    product = local_stripe.client.v1.products.create({"name": "Member"})
+    local_stripe.client.v1.plans.create(
+        {
+            "id": "member-monthly",
+            "product": product.id,
+            "amount": 500,
+            "currency": "eur",
+            "interval": "month",
+        }
+    )
+    tier = Tier.objects.create(name="Member", stripe_product_id=product.id)
+    plan = Plan.objects.create(
+        name="Member monthly",
+        slug="member-monthly",
+        stripe_price_id="member-monthly",
+        amount=500,
+        tier=tier,
+    )
+    response = admin_client.post(
+        "/admin/billing/offer/add/",
+        {
+            "name": "Member offer",
+            "code": "member",
+            "percent_off": "10",
+            "currency": "eur",
+            "duration": "forever",
+            "plans": [plan.pk],
+            "active": "on",
+        },
+    )
+
+    assert response.status_code == 302
+    offer = Offer.objects.get()
+    coupon = local_stripe.client.v1.coupons.retrieve(offer.stripe_coupon_id)
+    assert coupon["applies_to"]["products"] == [product.id]
+    # Applied by the site on the tier's plan: accepted.
+    checkout = Client().post(
+        "/billing/checkout/member-monthly/", {"email": "ada@example.com", "offer": "member"}
+    )
+    assert checkout.status_code == 303
