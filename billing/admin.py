@@ -7,7 +7,11 @@ from django.utils.translation import gettext_lazy as _
 
 from newsletter.admin import ReadOnlyAdmin
 
-from . import stripe_api, webhooks
+from . import (
+    money_admin,  # noqa: F401  (offers, gifts, tips: registered there)
+    stripe_api,
+    webhooks,
+)
 from .access import paid_subscribers
 from .models import Comp, Customer, Plan, StripeEvent, Subscription, Tier
 

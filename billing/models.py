@@ -412,3 +412,168 @@ class PrivateFeed(models.Model):
 
     def get_absolute_url(self):
         return reverse("billing:private_feed", args=[self.token])
+
+
+class Tip(models.Model):
+    """A one-off payment to the author (Checkout in payment mode), recorded once per session."""
+
+    stripe_session_id = models.CharField(
+        _("Stripe checkout session id"), max_length=255, unique=True
+    )
+    payment_intent = models.CharField(_("Stripe payment intent"), max_length=255, blank=True)
+    amount = models.PositiveIntegerField(_("amount (cents)"))
+    currency = models.CharField(_("currency"), max_length=3)
+    email = models.EmailField(_("email"), blank=True)
+    note = models.ForeignKey(
+        "notes.Note",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="tips",
+        verbose_name=_("note"),
+    )
+    created_at = models.DateTimeField(_("received"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("tip")
+        verbose_name_plural = _("tips")
+
+    def __str__(self):
+        return f"{self.amount / 100:.2f} {self.currency.upper()}"
+
+
+class Offer(models.Model):
+    """A discount behind a link (/offer/<code>/): a Stripe coupon plus its promotion code,
+    applied at Checkout on the chosen plans."""
+
+    class Duration(models.TextChoices):
+        ONCE = "once", _("Once")
+        REPEATING = "repeating", _("For a number of months")
+        FOREVER = "forever", _("Forever")
+
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    description = models.TextField(_("description"), blank=True)
+    percent_off = models.PositiveSmallIntegerField(_("percent off"), null=True, blank=True)
+    amount_off = models.PositiveIntegerField(_("amount off (cents)"), null=True, blank=True)
+    currency = models.CharField(_("currency"), max_length=3, default="eur")
+    duration = models.CharField(
+        _("duration"), max_length=10, choices=Duration.choices, default=Duration.ONCE
+    )
+    duration_in_months = models.PositiveSmallIntegerField(
+        _("months (when repeating)"), null=True, blank=True
+    )
+    plans = models.ManyToManyField(Plan, related_name="offers", verbose_name=_("plans"))
+    max_redemptions = models.PositiveIntegerField(_("maximum redemptions"), null=True, blank=True)
+    expires_at = models.DateTimeField(_("expires"), null=True, blank=True)
+    active = models.BooleanField(_("active"), default=True)
+    on_pricing = models.BooleanField(_("shown on the pricing page"), default=False)
+    stripe_coupon_id = models.CharField(_("Stripe coupon id"), max_length=100, blank=True)
+    stripe_promotion_code_id = models.CharField(
+        _("Stripe promotion code id"), max_length=100, blank=True
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("offer")
+        verbose_name_plural = _("offers")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(percent_off__isnull=True) ^ models.Q(amount_off__isnull=True),
+                name="offer_percent_or_amount",
+            )
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("billing:offer", args=[self.code])
+
+    @property
+    def display_amount_off(self) -> str:
+        return f"{(self.amount_off or 0) / 100:.2f} {self.currency.upper()}"
+
+
+class OfferPayment(models.Model):
+    """Money an offer brought: its checkout (first=True, one per redemption), then each paid
+    invoice of the subscription it started; one row per Stripe id, so a replay adds nothing."""
+
+    offer = models.ForeignKey(
+        Offer, on_delete=models.CASCADE, related_name="payments", verbose_name=_("offer")
+    )
+    stripe_id = models.CharField(_("Stripe session or invoice id"), max_length=255, unique=True)
+    first = models.BooleanField(_("redemption"), default=True)
+    subscription_id = models.CharField(_("Stripe subscription id"), max_length=100, blank=True)
+    subscriber = models.ForeignKey(
+        Subscriber, null=True, blank=True, on_delete=models.SET_NULL, verbose_name=_("subscriber")
+    )
+    amount = models.PositiveIntegerField(_("amount (cents)"), default=0)
+    currency = models.CharField(_("currency"), max_length=3, blank=True)
+    created_at = models.DateTimeField(_("received"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("offer payment")
+        verbose_name_plural = _("offer payments")
+
+    def __str__(self):
+        return self.stripe_id
+
+
+def _gift_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
+class Gift(models.Model):
+    """A paid membership given as a present: bought with a one-time Checkout payment, sent to
+    its recipient on the chosen day, redeemed once into a Comp for its tier until it ends."""
+
+    class Months(models.IntegerChoices):
+        ONE = 1, _("1 month")
+        THREE = 3, _("3 months")
+        TWELVE = 12, _("12 months")
+
+    token = models.CharField(max_length=64, unique=True, default=_gift_token)
+    stripe_session_id = models.CharField(
+        _("Stripe checkout session id"), max_length=255, unique=True
+    )
+    tier = models.ForeignKey(
+        Tier, null=True, blank=True, on_delete=models.PROTECT, verbose_name=_("tier")
+    )
+    months = models.PositiveSmallIntegerField(_("months"), choices=Months.choices)
+    amount = models.PositiveIntegerField(_("amount (cents)"))
+    currency = models.CharField(_("currency"), max_length=3)
+    buyer_email = models.EmailField(_("buyer's email"))
+    recipient_email = models.EmailField(_("recipient's email"))
+    message = models.TextField(_("message"), blank=True, max_length=500)
+    send_at = models.DateTimeField(_("to be sent"), db_index=True)
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+    redeemed_at = models.DateTimeField(_("redeemed"), null=True, blank=True)
+    comp = models.OneToOneField(
+        Comp, null=True, blank=True, on_delete=models.SET_NULL, verbose_name=_("comp")
+    )
+    reminded_at = models.DateTimeField(_("end reminder sent"), null=True, blank=True)
+    created_at = models.DateTimeField(_("bought"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("gift")
+        verbose_name_plural = _("gifts")
+
+    def __str__(self):
+        return f"{self.get_months_display()} → {self.recipient_email}"
+
+    def get_absolute_url(self):
+        return reverse("billing:gift_redeem", args=[self.token])
+
+    @property
+    def display_amount(self) -> str:
+        return f"{self.amount / 100:.2f} {self.currency.upper()}"
+
+    @property
+    def redeem_by(self):
+        """The redeem link works this long after it was sent (or was due to be)."""
+        return (self.sent_at or self.send_at) + timedelta(days=settings.GIFT_REDEEM_DAYS)

@@ -37,6 +37,7 @@ def create_checkout_session(
     email: str = "",
     client_reference_id: str = "",
     metadata: dict[str, str] | None = None,
+    promotion_code: str = "",
     trial_days: int = 0,
     price_data: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
@@ -49,10 +50,14 @@ def create_checkout_session(
         "line_items": [{**line_item, "quantity": 1}],
         "success_url": success_url,
         "cancel_url": cancel_url,
-        "allow_promotion_codes": True,
         "metadata": metadata or {},
         "subscription_data": {"metadata": metadata or {}},
     }
+    # Stripe takes one or the other: an offer's code applied for the reader, or a field to type one.
+    if promotion_code:
+        params["discounts"] = [{"promotion_code": promotion_code}]
+    else:
+        params["allow_promotion_codes"] = True
     if trial_days:
         params["subscription_data"]["trial_period_days"] = trial_days
     if settings.STRIPE_TAX:
@@ -67,6 +72,69 @@ def create_checkout_session(
     if client_reference_id:
         params["client_reference_id"] = client_reference_id
     return client().v1.checkout.sessions.create(params).to_dict()
+
+
+def create_payment_session(
+    *,
+    amount: int,
+    currency: str,
+    product_name: str,
+    success_url: str,
+    cancel_url: str,
+    metadata: dict[str, str],
+) -> dict[str, Any]:
+    """A one-off payment (tips, gifts): Checkout in payment mode for an amount of our own
+    (`price_data`), the payer's email collected by Checkout itself."""
+    params: dict[str, Any] = {
+        "mode": "payment",
+        "line_items": [
+            {
+                "price_data": {
+                    "currency": currency,
+                    "unit_amount": amount,
+                    "product_data": {"name": product_name},
+                },
+                "quantity": 1,
+            }
+        ],
+        "success_url": success_url,
+        "cancel_url": cancel_url,
+        "metadata": metadata,
+        "payment_intent_data": {"metadata": metadata},
+    }
+    return client().v1.checkout.sessions.create(params).to_dict()
+
+
+def create_coupon(params: dict[str, Any]) -> dict[str, Any]:
+    return client().v1.coupons.create(params).to_dict()
+
+
+def create_promotion_code(
+    coupon_id: str, code: str, *, max_redemptions: int | None, expires_at: int | None
+) -> dict[str, Any]:
+    params: dict[str, Any] = {
+        "promotion": {"type": "coupon", "coupon": coupon_id},
+        "code": code,
+        "metadata": {"solo": "true"},
+    }
+    if max_redemptions:
+        params["max_redemptions"] = max_redemptions
+    if expires_at:
+        params["expires_at"] = expires_at
+    return client().v1.promotion_codes.create(params).to_dict()
+
+
+def list_promotion_codes() -> list[dict[str, Any]]:
+    result = client().v1.promotion_codes.list({"active": True, "limit": 100})
+    return [code.to_dict() for code in result.auto_paging_iter()]
+
+
+def retrieve_coupon(coupon_id: str) -> dict[str, Any]:
+    return client().v1.coupons.retrieve(coupon_id).to_dict()
+
+
+def set_promotion_code_active(promotion_code_id: str, active: bool) -> None:
+    client().v1.promotion_codes.update(promotion_code_id, {"active": active})
 
 
 def create_product(name: str, description: str = "") -> dict[str, Any]:

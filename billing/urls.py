@@ -1,7 +1,7 @@
 from django.urls import path
 
 from .feeds import PrivateNotesFeed
-from .views import account, checkout
+from .views import account, checkout, gifts, offers, tips
 
 app_name = "billing"
 urlpatterns = [
@@ -19,4 +19,8 @@ urlpatterns = [
     path("account/topics/", account.newsletter_topics, name="topics"),
     path("account/data.json", account.account_data, name="account_data"),
     path("account/erase/", account.account_erase, name="account_erase"),
+    path("support/", tips.support, name="support"),
+    path("offer/<slug:code>/", offers.offer, name="offer"),
+    path("gift/", gifts.buy, name="gift"),
+    path("gift/<str:token>/", gifts.redeem, name="gift_redeem"),
 ]

@@ -20,8 +20,8 @@ from django.utils.translation import gettext as _
 from newsletter.tasks import send_email
 from notes.publication import SiteSettings
 
-from . import sync
-from .models import StripeEvent, Subscription
+from . import gifts, offers, sync, tips
+from .models import CheckoutSession, StripeEvent, Subscription
 
 logger = logging.getLogger(__name__)
 
@@ -38,8 +38,33 @@ def _subscription_of_invoice(invoice: dict[str, Any]) -> str:
 
 
 def on_checkout_completed(obj: dict, event: StripeEvent) -> str:
+    if obj.get("mode") == "payment":
+        return _apply_payment(obj)
     subscriber = sync.apply_checkout_session(obj)
-    return f"linked {subscriber}" if subscriber else "ignored: not complete or not started here"
+    if subscriber is None:
+        return "ignored: not complete or not started here"
+    offers.record_checkout(obj, subscriber)
+    return f"linked {subscriber}"
+
+
+# One-off payments (Checkout in payment mode), by what the session's metadata says they buy.
+PAYMENT_KINDS: dict[str, Callable[[dict], tuple[Any, bool]]] = {
+    tips.KIND: tips.record,
+    gifts.KIND: gifts.record,
+}
+
+
+def _apply_payment(session: dict) -> str:
+    checkout = CheckoutSession.objects.select_for_update().filter(stripe_id=session["id"]).first()
+    record = PAYMENT_KINDS.get((session.get("metadata") or {}).get("kind") or "")
+    if checkout is None or record is None:
+        return "ignored: not started here"
+    if session.get("status") != "complete" or session.get("payment_status") != "paid":
+        return "ignored: not paid"
+    thing, created = record(session)
+    checkout.completed_at = checkout.completed_at or timezone.now()
+    checkout.save(update_fields=["completed_at"])
+    return f"{'recorded' if created else 'already recorded'} {thing}"
 
 
 def on_subscription_changed(obj: dict, event: StripeEvent) -> str:
@@ -53,6 +78,7 @@ def on_invoice_paid(obj: dict, event: StripeEvent) -> str:
     subscription_id = _subscription_of_invoice(obj)
     if not subscription_id:
         return "no subscription"
+    offers.record_invoice(obj, subscription_id)
     subscription = sync.sync_subscription(subscription_id)
     return f"{subscription_id} {subscription.status if subscription else 'unknown or ignored'}"
 

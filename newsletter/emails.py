@@ -138,6 +138,10 @@ def render_issue(
         "topic_names": ", ".join(topic.name for topic in sent_for),
         "leave_topics_url": unsubscribe_url + query if query else "",
         "unsubscribe_query": query,
+        # A one-off tip for this note (the footer's Support link), only when payments are on.
+        "support_url": site + reverse("billing:support") + (f"?note={note.slug}" if note else "")
+        if payments_on()
+        else "",
         "site_name": publication,
         "site_url": site,
     }

@@ -153,6 +153,7 @@ CELERY_BEAT_SCHEDULE = {
     # sources of days older than ANALYTICS_RAW_DAYS are folded away.
     "flush-page-views": {"task": "analytics.tasks.flush_page_views", "schedule": 60.0},
     "fold-old-page-views": {"task": "analytics.tasks.fold_old_page_views", "schedule": 24 * 3600.0},
+    "send-due-gifts": {"task": "billing.tasks.send_due_gifts", "schedule": 600.0},
 }
 
 # --- Email ------------------------------------------------------------------------------------
@@ -218,6 +219,14 @@ BILLING_GRACE_DAYS = env.int("BILLING_GRACE_DAYS", default=3)  # past_due keeps 
 # Stripe's no-code portal login link (https://billing.stripe.com/p/login/…) for emails;
 # without it, emails link to /account/.
 BILLING_PORTAL_LOGIN_URL = env.str("BILLING_PORTAL_LOGIN_URL", default="")
+# Tips and gifts are one-off payments in this currency; tips between these bounds (whole units).
+BILLING_CURRENCY = env.str("BILLING_CURRENCY", default="eur").lower()
+TIP_MIN = env.int("TIP_MIN", default=1)
+TIP_MAX = env.int("TIP_MAX", default=1000)
+# A gift's redeem link works this many days after it was sent; the reminder goes this many days
+# before the gift ends.
+GIFT_REDEEM_DAYS = env.int("GIFT_REDEEM_DAYS", default=365)
+GIFT_REMINDER_DAYS = env.int("GIFT_REMINDER_DAYS", default=7)
 SESAME_MAX_AGE = 15 * 60  # magic sign-in links: short-lived…
 SESAME_ONE_TIME = True  # …and single use
 # Sign-in emails to one address, whatever network asks: a flood from many networks still reaches

@@ -75,9 +75,10 @@ class LocalStripe:
             {"customer": customer_id, "items": [{"plan": price_id}]}
         )
 
-    def pay(self, checkout_url: str) -> dict:
-        """The customer pays on the hosted Checkout page."""
-        response = self.http.post(checkout_url + "/complete", timeout=5)
+    def pay(self, checkout_url: str, email: str = "") -> dict:
+        """The customer pays on the hosted Checkout page (giving `email` when Checkout asks)."""
+        data = {"email": email} if email else {}
+        response = self.http.post(checkout_url + "/complete", data=data, timeout=5)
         response.raise_for_status()
         return response.json()
 

@@ -19,10 +19,12 @@ from newsletter.models import Subscriber, normalize_email, note_from_slug, recor
 from notes.caching import shared_for_anonymous
 from notes.origin import same_origin_required
 
+from .. import offers as discounts  # Offer rules (`offers` below are the pricing's tiers)
 from .. import pricing as comparison
 from .. import sign_in, stripe_api, sync, webhooks
 from ..forms import EmailForm
-from ..models import CheckoutSession, Plan, Subscription
+from ..models import CheckoutSession, Offer, Plan, Subscription
+from . import offers as offer_views
 
 logger = logging.getLogger(__name__)
 
@@ -45,8 +47,8 @@ def pricing(request, form=None, status=200, amount_error=None):
         "signed_in": sign_in.signed_in_subscriber(request) is not None,
         "form": form or EmailForm(),
         "amount_error": amount_error,  # (plan slug, message)
-        # The offers helper's place: an active offer shown above the tiers.
-        "offer": None,
+        # An active offer the author chose to show, above the tiers.
+        "offer": discounts.featured(),
     }
     return render(request, "billing/pricing.html", context, status=status)
 
@@ -98,12 +100,18 @@ def checkout(request, slug):
             ),
         )
         return redirect("billing:login")
+    # Started from an offer's page: refused with a clear page if it can no longer be taken.
+    offer = Offer.objects.filter(code=request.POST.get("offer") or "").first()
+    if request.POST.get("offer") and (offer is None or discounts.refusal(offer, plan)):
+        return offer_views.gone(request, offer, discounts.refusal(offer, plan) if offer else "")
     # Sent twice from this browser (double submit, back button): the same Stripe page again.
     last = request.session.get(LAST_CHECKOUT_SESSION_KEY) or {}
     same_amount = last.get("amount") == (price_data or {}).get("unit_amount")
+    same_offer = last.get("offer", "") == (offer.code if offer else "")
     if (
         (last.get("plan"), last.get("email")) == (plan.slug, email)
         and same_amount
+        and same_offer
         and (
             CheckoutSession.objects.filter(
                 stripe_id=last.get("id"),
@@ -132,10 +140,15 @@ def checkout(request, slug):
             metadata={"plan": plan.slug, "email": email, **({"note": note.slug} if note else {})},
             success_url=site + reverse("billing:success") + "?session_id={CHECKOUT_SESSION_ID}",
             cancel_url=site + reverse("billing:pricing"),
+            promotion_code=offer.stripe_promotion_code_id if offer else "",
             trial_days=0 if had_subscription else plan.trial_days,
             price_data=price_data,
         )
-    except stripe_api.StripeError:
+    except stripe_api.StripeError as error:
+        if offer is not None and isinstance(error, stripe_api.stripe.InvalidRequestError):
+            # Stripe refused the code (used up or expired by its own count): the offer's page.
+            logger.warning("Stripe refused offer %s: %s", offer.code, error)
+            return offer_views.gone(request, offer, "exhausted")
         logger.exception("Checkout Session creation failed")
         return render(request, "billing/unavailable.html", status=502)
     CheckoutSession.objects.create(stripe_id=session["id"])
@@ -147,6 +160,7 @@ def checkout(request, slug):
         "url": session["url"],
         "plan": plan.slug,
         "email": email,
+        "offer": offer.code if offer else "",
         "amount": (price_data or {}).get("unit_amount"),
     }
     return HttpResponseRedirect(session["url"], status=303)

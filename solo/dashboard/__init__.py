@@ -19,6 +19,7 @@ from .figures import (
     trial_figures,
     upcoming,
 )
+from .one_off import money_figures
 from .setup import checklist
 from .traffic import traffic, window
 
@@ -46,6 +47,7 @@ def dashboard(now=None, days=None) -> dict:
         "tier_history": tier_history(now, currency),
         "trials": trial_figures(now),
         "upcoming": upcoming(now),
+        "one_off": money_figures(),
         **problems(),
         "charts": charts(now, paid["paid_readers"], currency, main_mrr),
         "traffic": figures,

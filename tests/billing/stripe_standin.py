@@ -13,6 +13,15 @@ other path is localstripe's:
   (under `/_config/`, which localstripe serves without an API key, like Stripe's hosted page)
   that plays the customer paying: creates the customer (if needed) with a Visa card, the
   subscription in localstripe, marks the session complete and emits `checkout.session.completed`;
+- payment-mode sessions (`line_items[].price_data`, one-off amounts: tips and gifts) whose
+  completion creates a PaymentIntent and emits `checkout.session.completed` with `mode=payment`,
+  `amount_total` and `payment_intent`, and no subscription;
+- `discounts=[{promotion_code}]` on a session (refused, as Stripe does, when the code is inactive,
+  expired or used up), shown after payment as `discounts`, `total_details.amount_discount` and a
+  lower `amount_total`; localstripe's own coupons (`/v1/coupons`) are the coupons, with `name` and
+  `applies_to[products]` kept beside them (a code is refused on a session of another product);
+- `/v1/promotion_codes` (create, retrieve, list by `code`, update `active`), in the current API
+  shape (`promotion: {type: "coupon", coupon}`);
 - `/v1/billing_portal/sessions` (create);
 - test-only `POST /_config/subscriptions` (a JSON subscription object): from then on, retrieving
   that subscription id answers this object. It is how tests serve the current API shape (`price`
@@ -35,8 +44,10 @@ from aiohttp import web
 from localstripe import resources, server
 from localstripe.errors import UserError
 from localstripe.resources import (
+    Coupon,
     Customer,
     Event,
+    PaymentIntent,
     PaymentMethod,
     Plan,
     StripeObject,
@@ -47,6 +58,48 @@ from localstripe.resources import (
 # State in memory only: never read or write localstripe's shared pickle file.
 resources.Store.dump_to_disk = lambda self: None
 resources.Store.try_load_from_disk = lambda self: None
+
+
+class PromotionCode(StripeObject):
+    """Stripe's promotion code: a customer-facing code for a coupon (current API shape)."""
+
+    object = "promotion_code"
+    _id_prefix = "promo_"
+
+    def __init__(
+        self,
+        promotion=None,
+        code=None,
+        max_redemptions=None,
+        expires_at=None,
+        active=True,
+        metadata=None,
+        **kwargs,
+    ):
+        promotion = promotion or {}
+        coupon = promotion.get("coupon") or kwargs.pop("coupon", None)
+        if kwargs or promotion.get("type", "coupon") != "coupon" or not coupon:
+            raise UserError(400, "promotion[type]=coupon and promotion[coupon] are required")
+        Coupon._api_retrieve(coupon)  # 404 for an unknown coupon, as Stripe
+        super().__init__()
+        self.promotion = {"type": "coupon", "coupon": coupon}
+        self.code = code or self.id[-8:].upper()
+        self.max_redemptions = int(max_redemptions) if max_redemptions else None
+        self.expires_at = int(expires_at) if expires_at else None
+        self.active = active not in (False, "false", "False")
+        self.metadata = metadata or {}
+        self.times_redeemed = 0
+        self.restrictions = {"first_time_transaction": False}
+
+    def _update(self, **data):
+        if "active" in data:
+            data["active"] = data["active"] not in (False, "false", "False")
+        super()._update(**data)
+
+    def _redeemable(self) -> bool:
+        expired = self.expires_at is not None and self.expires_at <= time.time()
+        used_up = self.max_redemptions is not None and self.times_redeemed >= self.max_redemptions
+        return self.active and not expired and not used_up
 
 
 class CheckoutSession(StripeObject):
@@ -66,23 +119,51 @@ class CheckoutSession(StripeObject):
         cancel_url=None,
         allow_promotion_codes=None,
         subscription_data=None,
+        payment_intent_data=None,
+        discounts=None,
+        customer_creation=None,
+        submit_type=None,
         automatic_tax=None,
         billing_address_collection=None,
         customer_update=None,
         **kwargs,
     ):
-        if mode != "subscription" or not line_items or not success_url:
-            raise UserError(400, "mode=subscription, line_items and success_url are required")
+        if mode not in ("subscription", "payment") or not line_items or not success_url:
+            raise UserError(400, "mode, line_items and success_url are required")
         tax = str((automatic_tax or {}).get("enabled")).lower() == "true"
         if tax and customer and (customer_update or {}).get("address") not in ("auto", "never"):
             raise UserError(400, "automatic_tax with an existing customer needs customer_update")
-        price = line_items[0].get("price")
-        if price:
-            Plan._api_retrieve(price)  # 404 for an unknown price, as Stripe
+        item = line_items[0]
+        price = item.get("price")
+        price_data = item.get("price_data") or {}
+        if mode == "payment" and not price:  # a one-off amount (tips, gifts)
+            try:
+                amount = int(price_data["unit_amount"])
+                currency = price_data["currency"]
+                label = price_data["product_data"]["name"]
+                assert amount > 0 and label
+            except (KeyError, TypeError, ValueError, AssertionError):
+                raise UserError(400, "price_data needs currency, unit_amount, a name") from None
         else:
-            price = inline_price(line_items[0].get("price_data") or {})
+            if price:
+                Plan._api_retrieve(price)  # 404 for an unknown price, as Stripe
+            else:
+                price = inline_price(price_data)
+            plan = Plan._api_retrieve(price)
+            amount, currency, label = int(plan.amount), plan.currency, price
         if customer:
             Customer._api_retrieve(customer)
+        promotion_code = None
+        if discounts:
+            if allow_promotion_codes in (True, "true", "True"):
+                raise UserError(400, "You may only specify one of allow_promotion_codes, discounts")
+            promotion_code = PromotionCode._api_retrieve(discounts[0].get("promotion_code") or "")
+            if not promotion_code._redeemable():
+                raise UserError(400, "This promotion code cannot be redeemed")
+            coupon = Coupon._api_retrieve(promotion_code.promotion["coupon"])
+            products = (getattr(coupon, "applies_to", None) or {}).get("products")
+            if products and (not price or Plan._api_retrieve(price).product not in products):
+                raise UserError(400, "This promotion code applies to none of the items")
         super().__init__()
         self.mode = mode
         self.customer = customer
@@ -96,13 +177,45 @@ class CheckoutSession(StripeObject):
         self.status = "open"
         self.payment_status = "unpaid"
         self.subscription = None
+        self.payment_intent = None
+        self.currency = currency
+        self.amount_subtotal = amount * int(item.get("quantity") or 1)
+        self.amount_total = self.amount_subtotal
+        self.total_details = {"amount_discount": 0, "amount_shipping": 0, "amount_tax": 0}
+        self.discounts = []
         self.url = f"{base_url}/_config/checkout/{self.id}"
-        self._price = price
+        self._price = label
+        self._promotion_code = promotion_code
+        self._discount()
         self.subscription_data = subscription_data or {}
         self.automatic_tax = {"enabled": tax, "status": "complete" if tax else None}
         self.billing_address_collection = billing_address_collection
         self._customer_update = customer_update
         self._trial_days = int(self.subscription_data.get("trial_period_days") or 0)
+
+    def _discount(self) -> None:
+        """The promotion code's coupon comes off the total, as Checkout shows it."""
+        code = self._promotion_code
+        if code is None:
+            return
+        coupon = Coupon._api_retrieve(code.promotion["coupon"])
+        if coupon.percent_off is not None:
+            off = round(self.amount_subtotal * coupon.percent_off / 100)
+        else:
+            off = min(coupon.amount_off, self.amount_subtotal)
+        self.total_details["amount_discount"] = off
+        self.amount_total = self.amount_subtotal - off
+        self.discounts = [{"coupon": coupon.id, "promotion_code": code.id}]
+
+    def _redeem(self) -> None:
+        """Paying redeems the code once (checked again: it may have run out meanwhile)."""
+        code = self._promotion_code
+        if code is None:
+            return
+        if not code._redeemable():
+            raise UserError(400, "This promotion code cannot be redeemed")
+        code.times_redeemed += 1
+        Coupon._api_retrieve(code.promotion["coupon"]).times_redeemed += 1
 
 
 def inline_price(data: dict) -> str:
@@ -250,8 +363,10 @@ async def checkout_page(request):
     html = (
         "<!doctype html><title>Checkout</title>"
         f"<p>Pay for {session._price}</p>"
+        f"<p>Total {session.amount_total / 100:.2f} {session.currency.upper()}</p>"
         f'<form method="post" action="/_config/checkout/{session.id}/complete">'
-        '<input type="hidden" name="redirect" value="1"><button>Pay</button></form>'
+        + ("" if session.customer_email else '<label>Email <input name="email"></label>')
+        + '<input type="hidden" name="redirect" value="1"><button>Pay</button></form>'
     )
     return web.Response(text=html, content_type="text/html")
 
@@ -263,21 +378,32 @@ async def complete_checkout_session(request):
     if session.status != "open":
         raise UserError(400, "This Checkout Session is no longer open")
     email = session.customer_email or data.get("email")
-    if session.customer is None:
-        session.customer = Customer(email=email).id
-    customer = Customer._api_retrieve(session.customer)
-    email = email or customer.email
-    card = PaymentMethod._api_attach("pm_card_visa", customer=customer.id)
-    Customer._api_update(customer.id, invoice_settings={"default_payment_method": card.id})
-    if session._trial_days:
-        subscription_id = trialing_subscription(
-            customer.id, session._price, session._trial_days, session.metadata
-        )["id"]
+    session._redeem()
+    if session.mode == "payment":  # a one-off payment: no customer unless one was given
+        card = PaymentMethod._api_attach("pm_card_visa", customer=Customer(email=email).id)
+        intent = PaymentIntent._api_create(
+            confirm=True,
+            amount=session.amount_total,
+            currency=session.currency,
+            payment_method=card.id,
+        )
+        session.payment_intent = intent.id
     else:
-        subscription_id = Subscription._api_create(
-            customer=customer.id, items=[{"plan": session._price}], metadata=session.metadata
-        ).id
-    session.subscription = subscription_id
+        if session.customer is None:
+            session.customer = Customer(email=email).id
+        customer = Customer._api_retrieve(session.customer)
+        email = email or customer.email
+        card = PaymentMethod._api_attach("pm_card_visa", customer=customer.id)
+        Customer._api_update(customer.id, invoice_settings={"default_payment_method": card.id})
+        if session._trial_days:
+            subscription_id = trialing_subscription(
+                customer.id, session._price, session._trial_days, session.metadata
+            )["id"]
+        else:
+            subscription_id = Subscription._api_create(
+                customer=customer.id, items=[{"plan": session._price}], metadata=session.metadata
+            ).id
+        session.subscription = subscription_id
     session.status = "complete"
     session.payment_status = "paid"
     session.customer_details = {"email": email}
@@ -316,6 +442,19 @@ async def put_subscription(request):
 
 
 @web.middleware
+async def coupon_middleware(request, handler):
+    """Coupons are localstripe's, which knows neither `applies_to` nor `name`: kept here."""
+    if request.method == "POST" and request.path == "/v1/coupons":
+        data = await server.get_post_data(request) or {}
+        applies_to, name = data.pop("applies_to", None), data.pop("name", None)
+        coupon = Coupon(**data)
+        coupon.applies_to = applies_to
+        coupon.name = name
+        return server.json_response(coupon._export())
+    return await handler(request)
+
+
+@web.middleware
 async def fixed_subscription_middleware(request, handler):
     if request.method == "DELETE" and request.path == "/_config/data":
         fixed_subscriptions.clear()
@@ -327,8 +466,38 @@ async def fixed_subscription_middleware(request, handler):
     return await handler(request)
 
 
+async def create_promotion_code(request):
+    data = await server.get_post_data(request) or {}
+    return server.json_response(PromotionCode(**data)._export())
+
+
+async def retrieve_promotion_code(request):
+    return server.json_response(PromotionCode._api_retrieve(request.match_info["id"])._export())
+
+
+async def update_promotion_code(request):
+    data = await server.get_post_data(request) or {}
+    code = PromotionCode._api_update(request.match_info["id"], **data)
+    return server.json_response(code._export())
+
+
+async def list_promotion_codes(request):
+    codes = [v for k, v in resources.store.items() if k.startswith("promotion_code:")]
+    if "code" in request.query:
+        codes = [c for c in codes if c.code.lower() == request.query["code"].lower()]
+    data = [c._export() for c in codes]
+    return server.json_response(
+        {"object": "list", "url": "/v1/promotion_codes", "has_more": False, "data": data}
+    )
+
+
 def add_routes(app: web.Application) -> None:
+    app.router.add_post("/v1/promotion_codes", create_promotion_code)
+    app.router.add_get("/v1/promotion_codes", list_promotion_codes)
+    app.router.add_get("/v1/promotion_codes/{id}", retrieve_promotion_code)
+    app.router.add_post("/v1/promotion_codes/{id}", update_promotion_code)
     app.middlewares.append(fixed_subscription_middleware)
+    app.middlewares.append(coupon_middleware)
     app.router.add_post("/_config/subscriptions", put_subscription)
     app.router.add_get("/v1/prices", list_prices)
     app.router.add_post("/v1/prices", create_price)
