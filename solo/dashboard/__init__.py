@@ -10,6 +10,7 @@ from billing.models import Subscription
 from .charts import charts
 from .figures import money, paid_figures, problems, subscribers_by_status, upcoming
 from .setup import checklist
+from .signups import stopped_signups
 
 
 def dashboard(now=None) -> dict:
@@ -28,6 +29,7 @@ def dashboard(now=None) -> dict:
         "mrr": [(code, money(cents), money(cents * 12)) for code, cents in mrr.items()],
         "upcoming": upcoming(now),
         **problems(),
+        "stopped_signups": stopped_signups(now),
         "charts": charts(now, paid["paid_readers"], currency, main_mrr),
         "time_zone": timezone.get_current_timezone_name(),
     }
