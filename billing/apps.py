@@ -7,4 +7,7 @@ class BillingConfig(AppConfig):
     verbose_name = _("Billing")
 
     def ready(self):
-        from . import privacy  # noqa: F401  (connects billing's part of data export and erasure)
+        from . import (
+            privacy,  # noqa: F401  (connects billing's part of data export and erasure)
+            referral_rewards,  # noqa: F401  (grants rewards for confirmed referrals)
+        )

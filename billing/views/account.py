@@ -1,6 +1,7 @@
 """The reader's account: signing in by emailed link, membership and newsletter preference, and
 their data (download, erasure)."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.db import transaction
@@ -15,7 +16,7 @@ from django.views.decorators.http import (
 )
 from sesame.utils import get_user
 
-from newsletter import privacy
+from newsletter import privacy, referrals
 from newsletter.limits import over_limit
 from newsletter.models import Subscriber, normalize_email
 from notes.origin import same_origin_required
@@ -23,7 +24,7 @@ from notes.origin import same_origin_required
 from .. import sign_in
 from ..access import reader_for
 from ..forms import EmailForm
-from ..models import PrivateFeed
+from ..models import PrivateFeed, ReferralReward
 
 
 @same_origin_required
@@ -76,6 +77,9 @@ def account(request, subscriber):
         "reader": reader_for(request),
         "has_customer": subscriber.stripe_customers.exists(),
         "private_feed": PrivateFeed.objects.get_or_create(subscriber=subscriber)[0],
+        "referral_link": settings.SITE_URL + referrals.link_for(subscriber),
+        "referral_count": referrals.counted(subscriber),
+        "referral_rewards": ReferralReward.objects.filter(active=True),
     }
     return render(request, "billing/account.html", context)
 

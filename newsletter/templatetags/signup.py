@@ -18,6 +18,5 @@ def signup_defences(widget_id: str = "altcha"):
         "challenge_url": reverse("newsletter:challenge"),
         "script": static("vendor/altcha/altcha.js"),
         "french": static("vendor/altcha/fr-fr.js"),
-        "style": static("vendor/altcha/altcha.css"),
         "loader": static("js/signup-check.js"),
     }
