@@ -1,6 +1,6 @@
 """The newsletter in the author's desk, one module per subject (each registers its admins)."""
 
-from . import engagement, issues, readers
+from . import engagement, growth, issues, readers
 from .base import ReadOnlyAdmin
 
-__all__ = ["ReadOnlyAdmin", "engagement", "issues", "readers"]
+__all__ = ["ReadOnlyAdmin", "engagement", "growth", "issues", "readers"]
