@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from billing.models import Comp, Customer, Subscription
-from newsletter.models import Delivery, Issue, Subscriber
+from newsletter.models import Delivery, Issue, StoppedSignup, Subscriber
 
 from .data import known_data_set
 
@@ -40,6 +40,11 @@ def _grow(n: int) -> None:
         for i, c in enumerate(customers)
     )
     Comp.objects.bulk_create(Comp(subscriber=r) for r in readers[::10])
+    StoppedSignup.objects.bulk_create(
+        StoppedSignup(day=now.date() - timedelta(days=d), defence=defence, count=d + 1)
+        for d in range(40)
+        for defence in StoppedSignup.Defence.values
+    )
     for k in range(3):
         issue = Issue.objects.create(subject=f"Bulk {k}", status="sent", started_at=now)
         Delivery.objects.bulk_create(
@@ -62,5 +67,6 @@ def test_the_dashboard_runs_the_same_queries_for_few_and_many_subscribers(
         page = admin_client.get(reverse("admin:index"))
     # 5 known + 200 paying + 20 comps among readers who do not pay.
     assert 'id="dash-paid">225</dd>' in page.content.decode()
-    # 26: the figures, charts and the setup checklist (an active plan, a test email sent).
-    assert len(small) <= 26, [q["sql"][:80] for q in small]
+    # 27: the figures, charts and the setup checklist (an active plan, a test email sent), and
+    # the bots stopped at the subscribe forms.
+    assert len(small) <= 27, [q["sql"][:80] for q in small]
