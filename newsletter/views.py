@@ -39,9 +39,11 @@ def subscribe(request):
         if refusal:
             return _refused(request, form, refusal, 400)
         return _subscribe_page(request, form, 400, referrer=request.POST.get("ref", ""))
+    # "You might also like": the author's first three recommendations.
+    thanks = {"recommendations": recommendations.shown()[:3]}
     if form.is_bot():  # the honeypot: a bot is told what a person would be, and nothing happens
         defences.count_stopped("honeypot")
-        return render(request, "newsletter/check_inbox.html")
+        return render(request, "newsletter/check_inbox.html", thanks)
     # A form on a note's page names the note (`from`): credited with the sign-up.
     sent = subscribing.request_subscription(
         form.cleaned_data["email"],
@@ -51,9 +53,7 @@ def subscribe(request):
     )
     if not sent:
         return _refused(request, form, "address_limit", 429)
-    # "You might also like": the author's first three recommendations.
-    context = {"recommendations": recommendations.shown()[:3]}
-    return render(request, "newsletter/check_inbox.html", context)
+    return render(request, "newsletter/check_inbox.html", thanks)
 
 
 # The ALTCHA widget asks for a challenge when a reader starts on a subscribe form. Never cached:
@@ -86,7 +86,9 @@ def subscribe_remote(request):
         defences.count_stopped("rate_limit")
         return render(request, "newsletter/rate_limited.html", status=429)
     email = request.POST.get("email", "")[:254]
-    form = SubscribeForm(initial={"email": email if "\n" not in email else ""})
+    if "\n" in email or "\r" in email:
+        email = ""
+    form = SubscribeForm(initial={"email": email})
     return _subscribe_page(request, form, remote=True)
 
 
