@@ -4,6 +4,7 @@ import pytest
 from django.db import connections
 
 from newsletter.models import StoppedSignup, Subscriber
+from tests.fixtures_newsletter import make_note
 
 
 @pytest.mark.browser
@@ -33,5 +34,24 @@ def test_a_reader_with_javascript_solves_the_challenge_and_subscribes(
         assert Subscriber.objects.get().email == "reader@example.com"
         assert not StoppedSignup.objects.exists()
         assert errors == []  # nothing refused by the CSP, no script error
+    finally:
+        connections.close_all()
+
+
+@pytest.mark.browser
+def test_pressing_subscribe_while_the_challenge_is_solved_waits_for_it(
+    browser_page, live_server, smtp_server, settings, db
+):
+    settings.SIGNUP_REQUIRE_ALTCHA = True  # the post only passes with the solved challenge
+    make_note("gardening", visibility="public")
+    page = browser_page
+    page.goto(live_server.url + "/notes/gardening/")
+    page.get_by_label("Email address").fill("quick@example.com")
+    page.get_by_role("button", name="Subscribe").click()  # at once: the widget is still working
+    page.get_by_role("heading", name="Check your inbox").wait_for()
+    [confirmation] = smtp_server.wait_for(1)
+    try:
+        assert confirmation.rcpt_tos == ["quick@example.com"]
+        assert not StoppedSignup.objects.exists()
     finally:
         connections.close_all()
