@@ -12,7 +12,8 @@ from typing import Any
 from django.db import transaction
 from django.dispatch import Signal
 
-from .models import Click, Delivery, Subscriber
+from . import referrals
+from .models import Click, Delivery, Referral, Subscriber
 
 # Sent with `subscriber`; each receiver returns a dict of sections added to the export.
 exporting = Signal()
@@ -68,6 +69,11 @@ def export_data(subscriber: Subscriber) -> dict[str, Any]:
             {"issue": subject, "url": url, "clicked_at": iso(clicked_at)}
             for subject, url, clicked_at in clicks
         ],
+        # Who referred this reader is the referrer's data: only whether someone did.
+        "referrals": {
+            "came_through_a_readers_link": Referral.objects.filter(referred=subscriber).exists(),
+            "readers_referred_and_confirmed": referrals.counted(subscriber),
+        },
     }
     for _receiver, sections in exporting.send(sender=Subscriber, subscriber=subscriber):
         data.update(sections)

@@ -124,3 +124,21 @@ def test_a_forged_code_shows_the_plain_form(db, client):
     assert b'name="ref"' not in page.content and b'name="email"' in page.content
     assert "no-cache" in page["Cache-Control"] or "max-age=0" in page["Cache-Control"]
     assert not page.cookies
+
+
+@pytest.mark.parametrize(
+    "code", ["zzzzzzzzzzzzzzzzzzzzzzzz-0", "-", "%00", "1-" + "a" * 500, "ada"], ids=repr
+)
+def test_any_code_gets_the_form_never_an_error(db, client, code):
+    page = client.get(f"/r/{code}/")
+    assert page.status_code in (200, 400)  # a NUL is refused before any view
+    assert b'name="ref"' not in page.content
+
+
+def test_the_data_export_says_whether_a_reader_came_through_a_link(ada, account, through, client):
+    through(referral_link(account()), "bea@example.com")
+    data = client.get("/account/data.json").json()
+    assert data["referrals"] == {
+        "came_through_a_readers_link": False,
+        "readers_referred_and_confirmed": 1,
+    }
