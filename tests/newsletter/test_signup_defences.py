@@ -17,6 +17,12 @@ from newsletter.models import StoppedSignup, Subscriber
 URL = "/subscribe/"
 
 
+@pytest.fixture(autouse=True)
+def _empty_tally(db):
+    # Another process's test (gunicorn behind Caddy, tests/deploy) may have committed some.
+    StoppedSignup.objects.all().delete()
+
+
 @pytest.fixture
 def post(client, django_capture_on_commit_callbacks):
     def send(data):
