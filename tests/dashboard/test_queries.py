@@ -41,10 +41,13 @@ def _grow(n: int) -> None:
     )
     Comp.objects.bulk_create(Comp(subscriber=r) for r in readers[::10])
     StoppedSignup.objects.bulk_create(
-        StoppedSignup(day=now.date() - timedelta(days=d), defence=defence, count=d + 1)
-        for d in range(40)
-        for defence in StoppedSignup.Defence.values
-    ), ignore_conflicts=True)  # a row another process's test left for today stays
+        [
+            StoppedSignup(day=now.date() - timedelta(days=d), defence=defence, count=d + 1)
+            for d in range(40)
+            for defence in StoppedSignup.Defence.values
+        ],
+        ignore_conflicts=True,  # a row another process's test left for today stays
+    )
     for k in range(3):
         issue = Issue.objects.create(subject=f"Bulk {k}", status="sent", started_at=now)
         Delivery.objects.bulk_create(
