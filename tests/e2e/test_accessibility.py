@@ -10,7 +10,7 @@ from django.test import Client
 from playwright.sync_api import Error as PlaywrightError
 
 from billing.sync import ensure_user
-from newsletter.models import Subscriber
+from newsletter.models import Recommendation, Subscriber
 from notes.publication import SiteSettings
 
 from .conftest import AXE, axe_violations
@@ -51,6 +51,13 @@ def test_reader_pages_have_no_accessibility_violation_light_or_dark(
         tags=["AI"],
     )
     make_note("What paid readers get", body=premium_body, visibility="paid", tags=["AI"])
+    Recommendation.objects.create(
+        name="Tide Tables",
+        url="https://tides.example/",
+        why="Short, sharp, daily.",
+        feed_url="https://tides.example/feed/",
+        subscribe_url="https://tides.example/subscribe/remote/",
+    )
     pages = [
         ("home", "/"),
         ("note", "/notes/counting-tokens/"),
@@ -64,6 +71,7 @@ def test_reader_pages_have_no_accessibility_violation_light_or_dark(
         ("search-results", "/search/?q=tokens"),
         ("not-found", "/nowhere/"),
         ("subscribe", "/subscribe/"),
+        ("recommendations", "/recommendations/"),
         ("sign-in", "/account/login/"),
     ]
     found = {}
