@@ -1,6 +1,7 @@
 """Growth in the author's desk: recommendations, referrals, and the bots the forms stopped."""
 
 from django.contrib import admin
+from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from ..models import Recommendation, Referral, StoppedSignup
@@ -14,6 +15,7 @@ class RecommendationAdmin(admin.ModelAdmin):
     fields = ["name", "url", "why", "feed_url", "subscribe_url", "position", "shown", "clicks"]
     readonly_fields = ["clicks"]
     search_fields = ["name", "url"]
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}  # "example.com" typed
 
 
 @admin.register(Referral)

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from billing.access import reader_for_subscriber
 from billing.models import Comp, ReferralReward, ReferralRewardGrant
+from newsletter import referrals
 from newsletter.models import Referral, Subscriber
 
 pytestmark = pytest.mark.django_db
@@ -142,3 +143,21 @@ def test_the_data_export_says_whether_a_reader_came_through_a_link(ada, account,
         "came_through_a_readers_link": False,
         "readers_referred_and_confirmed": 1,
     }
+
+
+def test_the_author_sets_rewards_and_sees_referrals_in_the_admin(admin_client, ada, through):
+    answer = admin_client.post(
+        "/admin/billing/referralreward/add/", {"threshold": "1", "days": "30", "active": "on"}
+    )
+    assert answer.status_code == 302
+    through(f"/r/{referrals.code_for(ada)}/", "bea@example.com")
+    assert ReferralRewardGrant.objects.get().subscriber == ada
+    pages = {
+        "/admin/billing/referralreward/": ["30", "1"],
+        "/admin/billing/referralrewardgrant/": ["ada@example.com"],
+        "/admin/newsletter/referral/": ["ada@example.com", "bea@example.com", "Active"],
+    }
+    for url, texts in pages.items():
+        page = admin_client.get(url)
+        assert page.status_code == 200, url
+        assert all(text in page.content.decode() for text in texts), url

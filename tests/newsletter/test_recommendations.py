@@ -148,3 +148,22 @@ def test_the_recommendations_page_costs_the_same_sql_for_2_or_40(client, picks):
         for i in range(40)
     )
     assert queries() == few
+
+
+def test_the_author_adds_a_recommendation_and_sees_its_clicks(admin_client, client):
+    answer = admin_client.post(
+        "/admin/newsletter/recommendation/add/",
+        {
+            "name": "Field Notes",
+            "url": "https://fieldnotes.example/",
+            "why": "Gardens.",
+            "position": "0",
+            "shown": "on",
+        },
+    )
+    assert answer.status_code == 302
+    pick = Recommendation.objects.get()
+    client.get(f"/recommendations/{pick.pk}/go/")
+    page = admin_client.get("/admin/newsletter/recommendation/").content.decode()
+    assert "Field Notes" in page and 'class="field-clicks">1<' in page
+    assert admin_client.get("/admin/newsletter/stoppedsignup/").status_code == 200
