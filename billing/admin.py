@@ -2,6 +2,7 @@ from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
+from django.db.models import Count
 from django.http import HttpResponseRedirect
 from django.utils.translation import gettext_lazy as _
 
@@ -13,7 +14,16 @@ from . import (
     webhooks,
 )
 from .access import paid_subscribers
-from .models import Comp, Customer, Plan, StripeEvent, Subscription, Tier
+from .models import (
+    Comp,
+    Customer,
+    Plan,
+    ReferralReward,
+    ReferralRewardGrant,
+    StripeEvent,
+    Subscription,
+    Tier,
+)
 
 # What makes a Stripe price: Stripe never changes a price's amount, so a change makes a new one.
 PRICE_FIELDS = ("amount", "currency", "interval")
@@ -204,3 +214,25 @@ class StripeEventAdmin(ReadOnlyAdmin):
                 self.message_user(request, f"{event.event_id}: {error}", messages.ERROR)
             else:
                 self.message_user(request, f"{event.event_id}: {result}", messages.SUCCESS)
+
+
+@admin.register(ReferralReward)
+class ReferralRewardAdmin(admin.ModelAdmin):
+    """Rewards for referrals: granted automatically, once, when a reader reaches the threshold."""
+
+    list_display = ["threshold", "days", "active", "granted"]
+    list_editable = ["active"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(granted_count=Count("grants"))
+
+    @admin.display(description=_("granted"), ordering="granted_count")
+    def granted(self, reward):
+        return reward.granted_count
+
+
+@admin.register(ReferralRewardGrant)
+class ReferralRewardGrantAdmin(ReadOnlyAdmin):
+    list_display = ["subscriber", "reward", "comp", "created_at"]
+    list_select_related = ["subscriber", "reward", "comp"]
+    search_fields = ["subscriber__email"]

@@ -9,5 +9,6 @@ class BillingConfig(AppConfig):
     def ready(self):
         from . import (
             privacy,  # noqa: F401  (connects billing's part of data export and erasure)
+            referral_rewards,  # noqa: F401  (grants rewards for confirmed referrals)
             signals,  # noqa: F401  (tiers and plans changed: cached pages go)
         )

@@ -577,3 +577,58 @@ class Gift(models.Model):
     def redeem_by(self):
         """The redeem link works this long after it was sent (or was due to be)."""
         return (self.sent_at or self.send_at) + timedelta(days=settings.GIFT_REDEEM_DAYS)
+
+
+class ReferralReward(models.Model):
+    """A reward the author offers for referrals: paid access as a comp at a threshold."""
+
+    threshold = models.PositiveSmallIntegerField(
+        _("referrals needed"),
+        unique=True,
+        help_text=_("Confirmed readers a reader must have brought in."),
+    )
+    days = models.PositiveSmallIntegerField(
+        _("days of paid access"),
+        null=True,
+        blank=True,
+        help_text=_("Empty: paid access for good."),
+    )
+    active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["threshold"]
+        verbose_name = _("referral reward")
+        verbose_name_plural = _("referral rewards")
+
+    def __str__(self):
+        return _("%(n)s referrals") % {"n": self.threshold}
+
+
+class ReferralRewardGrant(models.Model):
+    """A reward granted to a reader, once (billing/referral_rewards.py)."""
+
+    subscriber = models.ForeignKey(
+        Subscriber,
+        on_delete=models.CASCADE,
+        related_name="referral_rewards",
+        verbose_name=_("subscriber"),
+    )
+    reward = models.ForeignKey(
+        ReferralReward, on_delete=models.PROTECT, related_name="grants", verbose_name=_("reward")
+    )
+    comp = models.OneToOneField(Comp, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(_("granted"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("granted referral reward")
+        verbose_name_plural = _("granted referral rewards")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["subscriber", "reward"], name="referral_reward_once_per_reader"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.subscriber} · {self.reward}"

@@ -2,6 +2,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from . import defences
 from .models import Topic
 
 
@@ -52,6 +53,28 @@ class SubscribeForm(forms.Form):
 
     def clean_name(self):
         return self.cleaned_data["name"].strip()
+
+    def clean_email(self):
+        email = self.cleaned_data["email"]
+        if defences.is_disposable(email):
+            raise ValidationError(defences.MESSAGES["disposable"], code="disposable")
+        return email
+
+    def clean(self):
+        # The signed form time and the ALTCHA solution are read from the raw post: they are
+        # written by the template tag and the widget, not typed by the reader.
+        refusal = defences.timing_and_work(self.data)
+        if refusal:
+            raise ValidationError(defences.MESSAGES[refusal], code=refusal)
+        return super().clean()
+
+    def refusal(self) -> str | None:
+        """The defence that refused this (invalid) form, if one did (for the tally)."""
+        for field in ("email", None):
+            for error in self.errors.as_data().get(field or "__all__", []):
+                if error.code in defences.TALLIED:
+                    return error.code
+        return None
 
     def is_bot(self) -> bool:
         return bool(self.cleaned_data.get("website"))

@@ -479,3 +479,91 @@ def landing_source(posted, referer: str) -> str:
         if found := source_from((query.get(name) or [""])[0]):
             return found
     return ""
+
+
+class StoppedSignup(models.Model):
+    """Sign-up posts one defence refused on one day (newsletter/defences.py), for the dashboard."""
+
+    class Defence(models.TextChoices):
+        HONEYPOT = "honeypot", _("Hidden field filled in")
+        TIMING = "timing", _("Sent too fast, or without the form's time")
+        PROOF_OF_WORK = "proof_of_work", _("Proof of work missing or forged")
+        DISPOSABLE = "disposable", _("Disposable address")
+        ADDRESS_LIMIT = "address_limit", _("Too many confirmations to one address")
+        RATE_LIMIT = "rate_limit", _("Too many sign-ups from one network")
+
+    day = models.DateField(_("day"))
+    defence = models.CharField(_("defence"), max_length=20, choices=Defence.choices)
+    count = models.PositiveIntegerField(_("count"), default=0)
+
+    class Meta:
+        verbose_name = _("stopped sign-up")
+        verbose_name_plural = _("stopped sign-ups")
+        constraints = [
+            models.UniqueConstraint(fields=["day", "defence"], name="stopped_signup_day_defence")
+        ]
+
+    def __str__(self):
+        return f"{self.day} {self.defence}: {self.count}"
+
+
+class Referral(models.Model):
+    """A reader who signed up through another reader's link (newsletter/referrals.py).
+
+    One row per referred address at most (the first link it came through), never the referrer's
+    own address. It counts for the referrer once the address is confirmed, and stops counting if
+    the address bounces or complains.
+    """
+
+    referrer = models.ForeignKey(
+        Subscriber,
+        on_delete=models.CASCADE,
+        related_name="referrals",
+        verbose_name=_("referred by"),
+    )
+    referred = models.OneToOneField(
+        Subscriber,
+        on_delete=models.CASCADE,
+        related_name="referred_by",
+        verbose_name=_("referred reader"),
+    )
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("referral")
+        verbose_name_plural = _("referrals")
+
+    def __str__(self):
+        return f"{self.referrer} → {self.referred}"
+
+
+class Recommendation(models.Model):
+    """Another publication the author recommends: on /recommendations/ and after a sign-up."""
+
+    name = models.CharField(_("name"), max_length=200)
+    url = models.URLField(_("address"), max_length=500)
+    why = models.CharField(_("why"), max_length=300, blank=True, help_text=_("One line."))
+    feed_url = models.URLField(_("feed address"), max_length=500, blank=True)
+    subscribe_url = models.URLField(
+        _("subscribe address"),
+        max_length=500,
+        blank=True,
+        help_text=_(
+            "For another Solo site: its cross-site subscribe address, "
+            "https://example.com/subscribe/remote/. Readers then subscribe from here with their "
+            "email, and confirm on that site."
+        ),
+    )
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    shown = models.BooleanField(_("shown"), default=True)
+    clicks = models.PositiveIntegerField(_("clicks"), default=0, editable=False)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["position", "name"]
+        verbose_name = _("recommendation")
+        verbose_name_plural = _("recommendations")
+
+    def __str__(self):
+        return self.name

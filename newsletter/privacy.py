@@ -13,7 +13,8 @@ from django.db import transaction
 from django.dispatch import Signal
 from django.utils.translation import gettext as _
 
-from .models import Click, Delivery, Subscriber
+from . import referrals
+from .models import Click, Delivery, Referral, Subscriber
 
 # Sent with `subscriber`; each receiver returns a dict of sections added to the export.
 exporting = Signal()
@@ -75,6 +76,11 @@ def export_data(subscriber: Subscriber) -> dict[str, Any]:
             "Not linked to you: pages are counted per page and day, with no address, cookie or "
             "identifier kept (see /privacy/)."
         ),
+        # Who referred this reader is the referrer's data: only whether someone did.
+        "referrals": {
+            "came_through_a_readers_link": Referral.objects.filter(referred=subscriber).exists(),
+            "readers_referred_and_confirmed": referrals.counted(subscriber),
+        },
     }
     for _receiver, sections in exporting.send(sender=Subscriber, subscriber=subscriber):
         data.update(sections)

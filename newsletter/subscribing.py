@@ -5,12 +5,12 @@ from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from notes.publication import SiteSettings
 
-from . import sequences, tokens
+from . import referrals, sequences, tokens
 from .models import Subscriber, WelcomeEmail, normalize_email
 from .tasks import send_email
 
@@ -29,12 +29,19 @@ CONFIRMATION_INTERVAL = 15 * 60  # seconds
 
 
 def request_subscription(
-    email: str, name: str = "", language: str = "", note=None, source: str = ""
-) -> None:
+    email: str,
+    name: str = "",
+    language: str = "",
+    note=None,
+    source: str = "",
+    referrer=None,
+) -> bool:
     """Start double opt-in. Says nothing about whether the address was known (no enumeration).
 
-    `note`, `source`: the note whose page the form was on and where its reader came from,
-    recorded on a new subscriber only.
+    `note`, `source`: the note whose page the form was on and where its reader came from, and
+    `referrer`: the reader whose link brought this one; all recorded on a new subscriber only.
+    False when the address has had its confirmation emails for today
+    (SIGNUP_CONFIRMATIONS_PER_ADDRESS), whoever it belongs to.
     """
     email = normalize_email(email)
     language = language or translation.get_language() or settings.LANGUAGE_CODE
@@ -51,14 +58,31 @@ def request_subscription(
                         signup_note=note,
                         signup_source=source,
                     )
+                    referrals.record(referrer, subscriber)
             except IntegrityError:  # the same address, submitted twice at once
-                return
-        if subscriber.status == Subscriber.Status.ACTIVE:
-            return  # already receiving: nothing to send
-        # One confirmation per address per quarter hour, so the form cannot flood an inbox.
+                return True
+        # One confirmation per address per quarter hour, and a few a day, so the form cannot
+        # flood an inbox. Counted before looking at the status, so that an active reader's
+        # address answers like any other (no enumeration).
         if not cache.add(f"newsletter:confirmation:{subscriber.email}", 1, CONFIRMATION_INTERVAL):
-            return
+            return True
+        if not _confirmation_allowed_today(subscriber.email):
+            return False
+        if subscriber.status == Subscriber.Status.ACTIVE:
+            return True  # already receiving: nothing to send
         transaction.on_commit(lambda: send_confirmation(subscriber))
+    return True
+
+
+def _confirmation_allowed_today(email: str) -> bool:
+    key = f"newsletter:confirmations:{timezone.localdate().isoformat()}:{email}"
+    cache.add(key, 0, 24 * 3600)
+    try:
+        sent = cache.incr(key)
+    except ValueError:  # expired between the two calls
+        cache.add(key, 1, 24 * 3600)
+        sent = 1
+    return sent <= settings.SIGNUP_CONFIRMATIONS_PER_ADDRESS
 
 
 def send_confirmation(subscriber: Subscriber) -> None:
@@ -93,6 +117,7 @@ def confirm(token: str) -> Subscriber | None:
         if subscriber.activate(double_opt_in=True):
             sequences.start_free(subscriber)  # the welcome email below is its step 0
             transaction.on_commit(lambda: send_welcome(subscriber))
+            transaction.on_commit(lambda: referrals.confirmed(subscriber))
     return subscriber
 
 

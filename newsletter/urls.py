@@ -7,6 +7,11 @@ app_name = "newsletter"
 urlpatterns = [
     path("subscribe/", views.subscribe, name="subscribe"),
     path("subscribe/confirm/<str:token>/", views.confirm, name="confirm"),
+    path("subscribe/challenge/", views.challenge, name="challenge"),
+    path("subscribe/remote/", views.subscribe_remote, name="subscribe_remote"),
+    path("r/<str:code>/", views.referral, name="referral"),
+    path("recommendations/", views.recommendations_page, name="recommendations"),
+    path("recommendations/<int:pk>/go/", views.recommendation_go, name="recommendation_go"),
     path("unsubscribe/<str:token>/", views.unsubscribe, name="unsubscribe"),
     # A link in an issue email: counts the click, then redirects to the signed URL.
     path("c/<str:delivery>/<str:link>/", views.click, name="click"),

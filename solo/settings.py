@@ -243,6 +243,20 @@ FORM_RATE_LIMIT = env.str("FORM_RATE_LIMIT", default="20/h")
 # comments: how many a reader, and a network address, may post (django-ratelimit's syntax).
 COMMENT_RATE_LIMIT = env.str("COMMENT_RATE_LIMIT", default="10/h")
 RATELIMIT_IP_META_KEY = "solo.client_address.client_address"  # the visitor, not the proxy
+# Sign-up defences (newsletter/defences.py, README "Sign-ups that bots cannot flood").
+# Seconds a person needs at least between the form reaching them and its post (0: off).
+SIGNUP_MIN_SECONDS = env.int("SIGNUP_MIN_SECONDS", default=3)
+# How long a rendered form (its signed time) stays usable; older posts are asked to send again.
+SIGNUP_FORM_MAX_AGE = env.int("SIGNUP_FORM_MAX_AGE", default=24 * 3600)
+# ALTCHA proof of work: the number space the browser searches (the library's default is 1,000,000).
+# At 50,000 headless Chromium here needs 0.6-1.9 s (about 37 µs a number), a Python bot 67 ms.
+SIGNUP_ALTCHA_MAX_NUMBER = env.int("SIGNUP_ALTCHA_MAX_NUMBER", default=50_000)
+# True: a post without a solved challenge (JavaScript off) is refused; False: it falls back to
+# the other checks.
+SIGNUP_REQUIRE_ALTCHA = env.bool("SIGNUP_REQUIRE_ALTCHA", default=False)
+REFUSE_DISPOSABLE_EMAILS = env.bool("REFUSE_DISPOSABLE_EMAILS", default=True)
+# Confirmation emails one address may receive per day, whoever asks (and at most one per 15 min).
+SIGNUP_CONFIRMATIONS_PER_ADDRESS = env.int("SIGNUP_CONFIRMATIONS_PER_ADDRESS", default=3)
 NEWSLETTER_CLAIM_TIMEOUT = env.int("NEWSLETTER_CLAIM_TIMEOUT", default=300)
 # newsletter: SMTP connections each batch task keeps open in parallel (size to what the provider
 # allows), rows per batch task, and an optional send rate (messages/second per batch, 0 = none).

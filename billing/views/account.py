@@ -1,6 +1,7 @@
 """The reader's account: signing in by emailed link, membership and newsletter preference, and
 their data (download, erasure)."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.db import transaction
@@ -15,7 +16,7 @@ from django.views.decorators.http import (
 )
 from sesame.utils import get_user
 
-from newsletter import privacy, topics
+from newsletter import privacy, referrals, topics
 from newsletter.forms import TopicsForm
 from newsletter.limits import over_limit
 from newsletter.models import Subscriber, Topic, normalize_email
@@ -24,7 +25,7 @@ from notes.origin import same_origin_required
 from .. import sign_in
 from ..access import reader_for
 from ..forms import EmailForm
-from ..models import PrivateFeed
+from ..models import PrivateFeed, ReferralReward
 
 
 @same_origin_required
@@ -78,6 +79,9 @@ def account(request, subscriber):
         "has_customer": subscriber.stripe_customers.exists(),
         "private_feed": PrivateFeed.objects.get_or_create(subscriber=subscriber)[0],
         **_topics_context(subscriber),
+        "referral_link": settings.SITE_URL + referrals.link_for(subscriber),
+        "referral_count": referrals.counted(subscriber),
+        "referral_rewards": ReferralReward.objects.filter(active=True),
     }
     return render(request, "billing/account.html", context)
 

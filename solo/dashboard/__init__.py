@@ -21,6 +21,7 @@ from .figures import (
 )
 from .one_off import money_figures
 from .setup import checklist
+from .signups import stopped_signups
 from .traffic import traffic, window
 
 
@@ -49,6 +50,7 @@ def dashboard(now=None, days=None) -> dict:
         "upcoming": upcoming(now),
         "one_off": money_figures(),
         **problems(),
+        "stopped_signups": stopped_signups(now),
         "charts": charts(now, paid["paid_readers"], currency, main_mrr),
         "traffic": figures,
         "time_zone": timezone.get_current_timezone_name(),

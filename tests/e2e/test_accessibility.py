@@ -11,7 +11,7 @@ from django.test import Client
 from playwright.sync_api import Error as PlaywrightError
 
 from billing.sync import ensure_user
-from newsletter.models import Subscriber, Topic
+from newsletter.models import Recommendation, Subscriber, Topic
 from notes.models import Tag
 from notes.publication import SiteSettings
 
@@ -56,6 +56,13 @@ def test_reader_pages_have_no_accessibility_violation_light_or_dark(
     # Topics: their checkboxes on the subscribe and account pages are audited too.
     topic = Topic.objects.create(name="AI tools", slug="ai-tools", description="Agents, models.")
     topic.tags.add(Tag.named("AI"))
+    Recommendation.objects.create(
+        name="Tide Tables",
+        url="https://tides.example/",
+        why="Short, sharp, daily.",
+        feed_url="https://tides.example/feed/",
+        subscribe_url="https://tides.example/subscribe/remote/",
+    )
     pages = [
         ("home", "/"),
         ("note", "/notes/counting-tokens/"),
@@ -70,6 +77,7 @@ def test_reader_pages_have_no_accessibility_violation_light_or_dark(
         ("search-results", "/search/?q=tokens"),
         ("not-found", "/nowhere/"),
         ("subscribe", "/subscribe/"),
+        ("recommendations", "/recommendations/"),
         ("sign-in", "/account/login/"),
         ("support", "/support/"),
         ("gift", "/gift/"),
