@@ -10,10 +10,16 @@ from .conftest import axe_violations, serious
 
 def make_tiers():
     member = Tier.objects.create(
-        name="Member", position=1, benefits="Every premium note\nThe private feed"
+        name="Member",
+        position=1,
+        benefits="Every premium note\nThe private feed",
+        stripe_product_id="prod_member",
     )
     founding = Tier.objects.create(
-        name="Founding member", position=2, description="For the first readers."
+        name="Founding member",
+        position=2,
+        description="For the first readers.",
+        stripe_product_id="prod_founding",  # a chosen amount needs the tier's product
     )
     for tier, slug, amount, interval, extra in [
         (member, "member-month", 500, "month", {"trial_days": 14}),
