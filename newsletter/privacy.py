@@ -88,13 +88,17 @@ def export_data(subscriber: Subscriber) -> dict[str, Any]:
 
 
 def erase(subscriber: Subscriber) -> Subscriber:
-    """Anonymise this reader; delivery rows, subscriptions and Stripe ids stay for the counts."""
+    """Anonymise this reader; delivery rows, subscriptions and Stripe ids stay for the counts,
+    the links they followed go."""
     with transaction.atomic():
         subscriber = Subscriber.objects.select_for_update().get(pk=subscriber.pk)
         if subscriber.is_erased:
             return subscriber
         erasing.send(sender=Subscriber, subscriber=subscriber)
         Delivery.objects.filter(subscriber=subscriber).update(last_error="")
+        # The anonymised row still ties to a Stripe customer (kept for revenue): the links this
+        # reader followed go, so nothing tells which they read. Issue totals lose their clicks.
+        Click.objects.filter(delivery__subscriber=subscriber).delete()
         user = subscriber.user
         subscriber.erase()
         if user is not None and not user.is_staff:

@@ -341,6 +341,7 @@ def export_sequences(sender, subscriber, **kwargs) -> dict:
 def erase_sequences(sender, subscriber, **kwargs) -> None:
     """The rows stay for the step figures; a mail server's answer may quote the address."""
     StepDelivery.objects.filter(subscriber=subscriber).update(last_error="")
+    StepClick.objects.filter(delivery__subscriber=subscriber).delete()  # as issue clicks
     Enrollment.objects.filter(subscriber=subscriber, stopped_at=None).update(
         stopped_at=timezone.now()
     )

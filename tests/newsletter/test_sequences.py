@@ -19,6 +19,7 @@ from newsletter.models import (
     Enrollment,
     Sequence,
     SequenceStep,
+    StepClick,
     StepDelivery,
     Subscriber,
 )
@@ -297,8 +298,11 @@ def test_a_readers_data_export_lists_their_sequence_emails_and_erasure_ends_it(s
     assert [(row["subject"], row["status"]) for row in data["welcome_sequence_emails"]] == [
         ("Day 0", "sent")
     ]
+    sent = StepDelivery.objects.get(subscriber=reader)
+    StepClick.objects.create(step=sent.step, delivery=sent, url="https://example.org/ann-read")
     privacy.erase(reader)
     assert play(smtp_server, timezone.now() + DAY) == []
+    assert not StepClick.objects.exists()  # which links she followed goes with her address
 
 
 def test_the_author_sends_herself_a_test_of_each_step(smtp_server, admin_client, admin_user):
