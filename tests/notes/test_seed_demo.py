@@ -36,6 +36,8 @@ def test_seed_demo_gives_the_dashboard_a_list_to_show(admin_client):
     # 18 paying (2 of 20 cancelled) and 2 comped readers
     assert figures == {**figures, "paid": 20, "comps": 2, "churned": 2}
     assert "€" in page or "EUR" in page  # MRR is shown
+    tiers = re.search(r'<dl id="dash-tiers">(.*?)</dl>', page, re.S).group(1)
+    assert "Member (demo)" in tiers and "Founding member (demo)" in tiers  # revenue per tier
 
 
 @pytest.mark.django_db

@@ -7,7 +7,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from analytics.models import DailyPageViews, DailyTotals
-from billing.models import Comp, Customer, Plan, Subscription
+from billing.models import Comp, Customer, Plan, Subscription, Tier
 from newsletter.models import Click, Delivery, Issue, Subscriber
 from notes.caching import invalidate
 from notes.models import Note, Tag
@@ -132,24 +132,36 @@ def seed_readers(now) -> int:
         ["created_at", "confirmed_at", "unsubscribed_at", "signup_note", "signup_source"],
     )
     active = [s for s in subscribers if s.status == Subscriber.Status.ACTIVE]
+    # Two tiers, as an author would set up (inactive: payments are off in the demo).
+    member, founding = (
+        Tier.objects.get_or_create(
+            name=name, defaults={"position": position, "active": False, "benefits": benefits}
+        )[0]
+        for name, position, benefits in [
+            ("Member (demo)", 1, "Every premium note\nThe private feed"),
+            ("Founding member (demo)", 2, "Everything members get\nA thank-you in each issue"),
+        ]
+    )
     plans = {
-        interval: Plan.objects.get_or_create(
-            slug=f"demo-{interval}ly",
+        slug: Plan.objects.get_or_create(
+            slug=f"demo-{slug}",
             defaults={
                 "name": name,
-                "stripe_price_id": f"price_demo_{interval}ly",
+                "stripe_price_id": f"price_demo_{slug}",
                 "amount": amount,
                 "interval": interval,
+                "tier": tier,
                 "active": False,
             },
         )[0]
-        for interval, name, amount in [
-            ("month", "Monthly (demo)", 500),
-            ("year", "Yearly (demo)", 5000),
+        for slug, tier, interval, name, amount in [
+            ("monthly", member, "month", "Monthly (demo)", 500),
+            ("yearly", member, "year", "Yearly (demo)", 5000),
+            ("founding", founding, "year", "Founding member (demo)", 15000),
         ]
     }
     for n, reader in enumerate(active[:20]):
-        plan = plans["year" if n % 4 == 0 else "month"]
+        plan = plans["founding" if n % 5 == 0 else "yearly" if n % 4 == 0 else "monthly"]
         canceled = n % 7 == 6
         started = now - timedelta(days=rng.uniform(20, 330))
         customer = Customer.objects.create(stripe_id=f"cus_demo{n}", subscriber=reader)
