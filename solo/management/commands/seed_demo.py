@@ -172,6 +172,7 @@ def seed_readers(now) -> int:
             status=Subscription.Status.CANCELED if canceled else Subscription.Status.ACTIVE,
             canceled_at=now - timedelta(days=n) if canceled else None,
             plan=plan,
+            tier=plan.tier,
             price_id=plan.stripe_price_id,
             amount=plan.amount,
             currency=plan.currency,
