@@ -1,11 +1,8 @@
 """/gift/ (buy a membership as a present) and /gift/<token>/ (redeem it, with a button)."""
 
-import logging
-
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
-from django.http import HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -15,10 +12,9 @@ from django.views.decorators.http import require_http_methods
 from notes.origin import same_origin_required
 
 from .. import gifts, sign_in, stripe_api
-from ..models import CheckoutSession, Gift
+from ..models import Gift
 from ..sync import ensure_user
-
-logger = logging.getLogger(__name__)
+from .payment import to_checkout
 
 
 @same_origin_required
@@ -34,21 +30,16 @@ def buy(request):
         return _buy_page(request, form, available, status=400)
     plan, months = form.cleaned_data["plan"], form.cleaned_data["months"]
     site = settings.SITE_URL
-    try:
-        session = stripe_api.create_payment_session(
-            amount=gifts.price(plan, months),
-            currency=plan.currency,
-            product_name=_("Gift: %(tier)s, %(months)s months")
-            % {"tier": gifts.plan_label(plan), "months": months},
-            metadata=gifts.metadata(form),
-            success_url=site + reverse("billing:gift") + "?bought=1",
-            cancel_url=site + reverse("billing:gift"),
-        )
-    except stripe_api.StripeError:
-        logger.exception("Gift checkout creation failed")
-        return render(request, "billing/unavailable.html", status=502)
-    CheckoutSession.objects.create(stripe_id=session["id"])  # only sessions started here count
-    return HttpResponseRedirect(session["url"], status=303)
+    return to_checkout(
+        request,
+        amount=gifts.price(plan, months),
+        currency=plan.currency,
+        product_name=_("Gift: %(tier)s, %(months)s months")
+        % {"tier": gifts.plan_label(plan), "months": months},
+        metadata=gifts.metadata(form),
+        success_url=site + reverse("billing:gift") + "?bought=1",
+        cancel_url=site + reverse("billing:gift"),
+    )
 
 
 def _buy_page(request, form, available, *, bought=False, status=200):

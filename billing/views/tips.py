@@ -1,9 +1,6 @@
 """/support/: a one-off tip of the reader's chosen amount, paid on Stripe Checkout."""
 
-import logging
-
 from django.conf import settings
-from django.http import HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -14,9 +11,7 @@ from notes.origin import same_origin_required
 from notes.publication import SiteSettings
 
 from .. import stripe_api, tips
-from ..models import CheckoutSession
-
-logger = logging.getLogger(__name__)
+from .payment import to_checkout
 
 
 @same_origin_required
@@ -34,20 +29,15 @@ def support(request):
         return _page(request, form, available, status=400)
     note = note_from_slug(form.cleaned_data["note"])
     site = settings.SITE_URL
-    try:
-        session = stripe_api.create_payment_session(
-            amount=form.cleaned_data["amount"],
-            currency=settings.BILLING_CURRENCY,
-            product_name=_("Support for %(name)s") % {"name": SiteSettings.current().name},
-            metadata={"kind": tips.KIND, **({"note": note.slug} if note else {})},
-            success_url=site + reverse("billing:support") + "?thanks=1",
-            cancel_url=site + reverse("billing:support"),
-        )
-    except stripe_api.StripeError:
-        logger.exception("Tip checkout creation failed")
-        return render(request, "billing/unavailable.html", status=502)
-    CheckoutSession.objects.create(stripe_id=session["id"])  # only sessions started here count
-    return HttpResponseRedirect(session["url"], status=303)
+    return to_checkout(
+        request,
+        amount=form.cleaned_data["amount"],
+        currency=settings.BILLING_CURRENCY,
+        product_name=_("Support for %(name)s") % {"name": SiteSettings.current().name},
+        metadata={"kind": tips.KIND, **({"note": note.slug} if note else {})},
+        success_url=site + reverse("billing:support") + "?thanks=1",
+        cancel_url=site + reverse("billing:support"),
+    )
 
 
 def _page(request, form, available, *, thanks=False, status=200):
