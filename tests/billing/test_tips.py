@@ -86,3 +86,13 @@ def test_notes_and_their_emails_carry_a_support_link_only_when_readers_can_pay(
     assert ('href="/support/?note=on-gardens"' in page) is payments
     assert ("http://testserver/support/?note=on-gardens" in email.text) is payments
     assert ('href="http://testserver/support/?note=on-gardens"' in email.html) is payments
+
+
+def test_a_tip_while_stripe_is_unreachable_says_so_and_records_nothing(
+    client, db, settings, payments_on
+):
+    settings.STRIPE_API_BASE = "http://127.0.0.1:9"  # the discard port: nothing answers there
+    tip = client.post("/support/", {"amount": "5", "note": ""})
+    assert tip.status_code == 502
+    assert "not available right now" in tip.content.decode()
+    assert not CheckoutSession.objects.exists()
