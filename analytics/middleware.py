@@ -7,8 +7,9 @@ class PageViewMiddleware:
     """Counts reader page views, feed fetches and bots after the response is made.
 
     Placed just before (outside) notes.caching.AnonymousPageCacheMiddleware, so pages served
-    from the early cache are counted like rendered ones. Costs one Redis round trip per counted
-    request and nothing else: no cookie, no query, no script.
+    from the early cache are counted like rendered ones. Costs no query and no round trip (the
+    counts are buffered and sent to Redis a second at a time: analytics/counting.py), and sets no
+    cookie and no script.
     """
 
     def __init__(self, get_response):
