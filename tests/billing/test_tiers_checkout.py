@@ -5,6 +5,7 @@ import re
 
 import pytest
 from django.core.cache import cache
+from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -12,6 +13,8 @@ from billing.access import reader_for_subscriber
 from billing.models import Customer, Plan, Subscription, Tier
 from billing.sync import ensure_user
 from newsletter.models import Subscriber
+from notes.models import Note
+from tests.billing.readers import make_reader
 
 pytestmark = pytest.mark.django_db
 
@@ -211,9 +214,6 @@ def test_stripe_tax_turns_on_automatic_tax_and_address_collection(
 def test_a_reader_of_a_lower_tier_is_invited_to_change_tier_not_to_subscribe(
     tiers, client, django_user_model
 ):
-    from notes.models import Note
-    from tests.billing.readers import make_reader
-
     member, founding = tiers
     Note.objects.create(
         title="For founders",
@@ -232,8 +232,6 @@ def test_a_reader_of_a_lower_tier_is_invited_to_change_tier_not_to_subscribe(
 
 
 def test_a_chosen_amount_needs_a_tier_whose_prices_count(local_stripe, client):
-    from django.core.exceptions import ValidationError
-
     plan = Plan(name="Loose", slug="loose", stripe_price_id="loose", amount=900, minimum_amount=500)
     with pytest.raises(ValidationError):
         plan.full_clean()

@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from billing.models import Comp, Customer, Subscription
-from newsletter.models import Delivery, Issue, StoppedSignup, Subscriber
+from newsletter.models import Delivery, Issue, StoppedSignup, Subscriber, Topic
 
 from .data import known_data_set
 
@@ -81,8 +81,6 @@ def test_the_dashboard_runs_the_same_queries_for_few_and_many_subscribers(
 def test_audience_per_topic_costs_the_same_queries_for_few_and_many_topics_and_readers(
     admin_client, django_assert_max_num_queries
 ):
-    from newsletter.models import Topic
-
     def topic(slug):
         return Topic.objects.create(name=slug.title(), slug=slug)
 
