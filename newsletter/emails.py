@@ -170,10 +170,13 @@ def _domain() -> str:
     return parseaddr(settings.DEFAULT_FROM_EMAIL)[1].rpartition("@")[2] or "localhost"
 
 
-def message_id(delivery_id: int, issue_id: int) -> str:
-    """Stable per delivery: a resend after a crash keeps its Message-ID (receivers dedupe)."""
-    digest = hashlib.sha256(f"{settings.SECRET_KEY}:{delivery_id}".encode()).hexdigest()[:12]
-    return f"<issue{issue_id}.d{delivery_id}.{digest}@{_domain()}>"
+def message_id(delivery_id: int, parent_id: int, kind: str = "issue") -> str:
+    """Stable per delivery of an issue (or, `kind` "step", of a welcome sequence's step): a resend
+    after a crash keeps its Message-ID (receivers dedupe). An issue's key has no kind, as before
+    steps existed, so a send in flight across an upgrade keeps its ids."""
+    scope = "" if kind == "issue" else f"{kind}:"
+    digest = hashlib.sha256(f"{settings.SECRET_KEY}:{scope}{delivery_id}".encode()).hexdigest()[:12]
+    return f"<{kind}{parent_id}.d{delivery_id}.{digest}@{_domain()}>"
 
 
 def headers(publication: str, token: str, query: str = "") -> dict[str, str]:

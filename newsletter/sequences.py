@@ -22,7 +22,6 @@ they come back. Nothing here talks to Celery.
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from datetime import timedelta
 from email.utils import make_msgid
@@ -51,6 +50,7 @@ from .emails import (
     build_message,
     encode,
     fit_images,
+    message_id,
     render_email,
 )
 from .models import (
@@ -240,13 +240,6 @@ def send_test(sequence: Sequence, to: list[str]) -> int:
     return len(messages)
 
 
-def message_id(delivery_id: int, step_id: int) -> str:
-    """Stable per delivery: a resend after a crash keeps its Message-ID (receivers dedupe)."""
-    key = f"{settings.SECRET_KEY}:step:{delivery_id}"
-    digest = hashlib.sha256(key.encode()).hexdigest()[:12]
-    return f"<step{step_id}.d{delivery_id}.{digest}@{_domain()}>"
-
-
 # --- sending -------------------------------------------------------------------------------------
 
 
@@ -277,7 +270,9 @@ def send_batch(step_id: int, delivery_ids: list[int]) -> dict[str, int]:
         if job.language not in variants:
             variants[job.language] = prepare(step, job.language)
         job.prepared = variants[job.language]
-    counts = send_jobs(jobs, StepDelivery, lambda delivery_id: message_id(delivery_id, step_id))
+    counts = send_jobs(
+        jobs, StepDelivery, lambda delivery_id: message_id(delivery_id, step_id, kind="step")
+    )
     if counts["retry"]:
         raise TransientSendError(f"{counts['retry']} deliveries of step {step_id} to retry")
     return counts

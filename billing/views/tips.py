@@ -33,7 +33,7 @@ def support(request):
         request,
         amount=form.cleaned_data["amount"],
         currency=settings.BILLING_CURRENCY,
-        product_name=_("Support for %(name)s") % {"name": SiteSettings.current().name},
+        product_name=_("Support for %(name)s") % {"name": SiteSettings.for_request(request).name},
         metadata={"kind": tips.KIND, **({"note": note.slug} if note else {})},
         success_url=site + reverse("billing:support") + "?thanks=1",
         cancel_url=site + reverse("billing:support"),
